@@ -1,0 +1,7 @@
+//! Typed values → Arrow: THE schema and the batch builder.
+
+pub mod builder;
+pub mod schema;
+
+pub use builder::BatchBuilder;
+pub use schema::{schema, COLUMNS};

@@ -1,0 +1,204 @@
+//! One input → its members → pieces of lines. Tar archives are walked member by member
+//! (GNU long names and PAX headers by the `tar` crate); every member and the outer stream are
+//! gunzipped when their magic bytes say gzip. Damage ends a member with one event; rows before
+//! it are already handed on.
+
+use std::io::{self, Read};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use tar::EntryType;
+
+use super::decompress::{binary_kind, is_tar, maybe_gunzip, peek};
+use super::lines::{split_lines, Piece, SplitLimits};
+use super::source::{Counting, Input};
+use crate::error::Error;
+
+/// Where rows come from: `source` and `server` columns.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Member {
+    pub source: String,
+    pub server: Option<String>,
+}
+
+/// What reading an input hands on, in order.
+pub enum Event {
+    /// A member starts.
+    Member(Arc<Member>),
+    Piece(Arc<Member>, Piece),
+    /// The member (or the archive) is damaged: no more lines from it. `line` is the number
+    /// the next line would have had.
+    Corrupt { member: Arc<Member>, line: u64, message: String },
+    /// The member is not text lines (a PNG, say): its lines will all be rejects.
+    NotLogs { member: Arc<Member>, kind: &'static str },
+    /// The input could not be opened.
+    Failed(Error),
+}
+
+/// Shared byte counters, updated as the producer reads.
+#[derive(Default)]
+pub struct Counters {
+    pub bytes_in: Arc<AtomicU64>,
+    pub bytes_out: AtomicU64,
+    pub members: AtomicU64,
+}
+
+const SNIFF: usize = 4096;
+
+/// Reads one input to its end. `emit` returns false to stop early; then so does this.
+pub fn read_input(
+    input: Input,
+    counters: &Counters,
+    limits: SplitLimits,
+    emit: &mut dyn FnMut(Event) -> bool,
+) -> bool {
+    let name = input.name.clone();
+    let server = input.server.clone();
+    let reader = match input.open(counters.bytes_in.clone()) {
+        Ok(r) => r,
+        Err(e) => return emit(Event::Failed(e)),
+    };
+    let whole = Arc::new(Member { source: name.clone(), server });
+    let outer = match maybe_gunzip(reader).and_then(|r| peek(r, SNIFF)) {
+        Ok((head, r)) if is_tar(&head) => return read_tar(r, &name, counters, limits, emit),
+        Ok((_, r)) => r,
+        Err(e) => {
+            counters.members.fetch_add(1, Ordering::Relaxed);
+            return emit(Event::Member(whole.clone()))
+                && emit(corrupt(&whole, 1, &e, 0));
+        }
+    };
+    read_member(outer, whole, None, counters, limits, emit)
+}
+
+fn corrupt(member: &Arc<Member>, line: u64, e: &io::Error, offset: u64) -> Event {
+    Event::Corrupt {
+        member: member.clone(),
+        line,
+        message: format!(
+            "corrupt member {}: {e} (at decompressed byte {offset})",
+            member.source
+        ),
+    }
+}
+
+/// Reads one member's lines. `declared` is the size a tar header promised for the member.
+fn read_member(
+    reader: Box<dyn Read + '_>,
+    member: Arc<Member>,
+    declared: Option<u64>,
+    counters: &Counters,
+    limits: SplitLimits,
+    emit: &mut dyn FnMut(Event) -> bool,
+) -> bool {
+    counters.members.fetch_add(1, Ordering::Relaxed);
+    if !emit(Event::Member(member.clone())) {
+        return false;
+    }
+    let raw_count = Arc::new(AtomicU64::new(0));
+    let counted = Box::new(Counting { inner: reader, count: raw_count.clone() });
+    let (head, mut body) = match maybe_gunzip(counted).and_then(|r| peek(r, SNIFF)) {
+        Ok(x) => x,
+        Err(e) => return emit(corrupt(&member, 1, &e, 0)),
+    };
+    if let Some(kind) = binary_kind(&head) {
+        if !emit(Event::NotLogs { member: member.clone(), kind }) {
+            return false;
+        }
+    }
+    let end = split_lines(&mut body, limits, &mut |piece| emit(Event::Piece(member.clone(), piece)));
+    counters.bytes_out.fetch_add(end.bytes, Ordering::Relaxed);
+    if end.stopped {
+        return false;
+    }
+    let short = declared.filter(|&size| raw_count.load(Ordering::Relaxed) < size);
+    match (end.error, short) {
+        (Some(e), _) => emit(corrupt(&member, end.lines + 1, &e, end.bytes)),
+        (None, Some(size)) => {
+            let got = raw_count.load(Ordering::Relaxed);
+            let e = io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("archive ends inside the member ({got} of {size} bytes)"),
+            );
+            emit(corrupt(&member, end.lines + 1, &e, end.bytes))
+        }
+        (None, None) => true,
+    }
+}
+
+fn server_of(path: &str) -> Option<String> {
+    let mut parts = path.split('/').filter(|p| !p.is_empty() && *p != ".");
+    let first = parts.next()?;
+    parts.next().map(|_| first.to_string())
+}
+
+fn read_tar(
+    reader: Box<dyn Read + '_>,
+    archive_name: &str,
+    counters: &Counters,
+    limits: SplitLimits,
+    emit: &mut dyn FnMut(Event) -> bool,
+) -> bool {
+    let mut archive = tar::Archive::new(reader);
+    let entries = match archive.entries() {
+        Ok(e) => e,
+        Err(e) => return emit(archive_damage(archive_name, &e)),
+    };
+    let mut last_member_failed = false;
+    for entry in entries {
+        let entry = match entry {
+            Ok(e) => e,
+            // The archive itself is damaged past here. After a member already reported the
+            // damage (a cut .tar.gz), that one reject says it all.
+            Err(e) => return last_member_failed || emit(archive_damage(archive_name, &e)),
+        };
+        if !matches!(entry.header().entry_type(), EntryType::Regular | EntryType::Continuous) {
+            continue;
+        }
+        let path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let declared = entry.size();
+        let member = Arc::new(Member { server: server_of(&path), source: path });
+        let before = counters.members.load(Ordering::Relaxed);
+        let mut failed = false;
+        let keep_going = read_member(
+            Box::new(entry),
+            member,
+            Some(declared),
+            counters,
+            limits,
+            &mut |ev| {
+                failed |= matches!(ev, Event::Corrupt { .. });
+                emit(ev)
+            },
+        );
+        debug_assert!(counters.members.load(Ordering::Relaxed) > before);
+        if !keep_going {
+            return false;
+        }
+        last_member_failed = failed;
+    }
+    true
+}
+
+fn archive_damage(archive_name: &str, e: &io::Error) -> Event {
+    let member = Arc::new(Member { source: archive_name.to_string(), server: None });
+    Event::Corrupt {
+        member,
+        line: 1,
+        message: format!("corrupt archive {archive_name}: {e}"),
+    }
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_is_the_first_of_several_components() {
+        assert_eq!(server_of("prod-1/tracking.log.gz"), Some("prod-1".into()));
+        assert_eq!(server_of("./prod-1/a/b.log"), Some("prod-1".into()));
+        assert_eq!(server_of("tracking.log"), None);
+        assert_eq!(server_of("./tracking.log"), None);
+    }
+}

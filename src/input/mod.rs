@@ -1,0 +1,6 @@
+//! Where bytes come from: sources → members → line chunks.
+
+pub mod archive;
+pub mod decompress;
+pub mod lines;
+pub mod source;

@@ -1,0 +1,109 @@
+//! course_id and org_id when `context` does not give them: found in page URLs and in
+//! URL-shaped event types, in both the `course-v1:Org+Num+Run` and `Org/Num/Run` forms.
+
+/// The course id in a URL: the first `course-v1:`/`ccx-v1:` id anywhere (with at least two
+/// `+`), else the first `/courses/<org>/<num>/<run>`.
+pub fn course_id_from_url(url: &str) -> Option<&str> {
+    keyed_course_id(url).or_else(|| slash_course_id(url))
+}
+
+fn is_end(c: char) -> bool {
+    matches!(c, '/' | '?' | '#') || c.is_whitespace()
+}
+
+fn keyed_course_id(url: &str) -> Option<&str> {
+    for prefix in ["course-v1:", "ccx-v1:"] {
+        let mut from = 0;
+        while let Some(pos) = url[from..].find(prefix) {
+            let start = from + pos;
+            let rest = &url[start..];
+            let end = rest.find(is_end).unwrap_or(rest.len());
+            let id = &rest[..end];
+            if id.matches('+').count() >= 2 {
+                return Some(id);
+            }
+            from = start + prefix.len();
+        }
+    }
+    None
+}
+
+fn slash_course_id(url: &str) -> Option<&str> {
+    let mut from = 0;
+    while let Some(pos) = url[from..].find("/courses/") {
+        let start = from + pos + "/courses/".len();
+        let rest = &url[start..];
+        let mut end = 0;
+        let mut ok = true;
+        for segment in 0..3 {
+            let seg_len = rest[end..].find(is_end).unwrap_or(rest.len() - end);
+            if seg_len == 0 {
+                ok = false;
+                break;
+            }
+            end += seg_len;
+            if segment < 2 {
+                if !rest[end..].starts_with('/') {
+                    ok = false;
+                    break;
+                }
+                end += 1;
+            }
+        }
+        if ok {
+            return Some(&rest[..end]);
+        }
+        from = start;
+    }
+    None
+}
+
+/// The organisation of a course id: `course-v1:Org+...` → `Org`, `Org/Num/Run` → `Org`.
+pub fn org_from_course_id(course_id: &str) -> Option<&str> {
+    let org = if let Some((_, rest)) = course_id.split_once(':') {
+        rest.split('+').next()?
+    } else if let Some((org, _)) = course_id.split_once('/') {
+        org
+    } else {
+        return None;
+    };
+    (!org.is_empty()).then_some(org)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn course_v1_ids_anywhere_in_a_path() {
+        let cases = [
+            ("/courses/course-v1:edX+DemoX+Demo_Course/courseware/x/", "course-v1:edX+DemoX+Demo_Course"),
+            ("https://studio.example/course/course-v1:MITx+6.00x+2T2015?x=1", "course-v1:MITx+6.00x+2T2015"),
+            ("/assets/course-v1:A+B+C/", "course-v1:A+B+C"),
+            ("/x/block-v1:A+B+C+type@problem+block@1/handler/course-v1:O+N+R", "course-v1:O+N+R"),
+        ];
+        for (url, want) in cases {
+            assert_eq!(course_id_from_url(url), Some(want), "{url}");
+        }
+    }
+
+    #[test]
+    fn slash_form_needs_three_segments() {
+        assert_eq!(
+            course_id_from_url("http://x/courses/MITx/6.002x/2012_Fall/courseware"),
+            Some("MITx/6.002x/2012_Fall")
+        );
+        assert_eq!(course_id_from_url("/courses/edX/E929/2014_T2"), Some("edX/E929/2014_T2"));
+        assert_eq!(course_id_from_url("/courses/edX/E929/"), None);
+        assert_eq!(course_id_from_url("/courses/edX//x/"), None);
+        assert_eq!(course_id_from_url("/dashboard"), None);
+        assert_eq!(course_id_from_url("course-v1:only+one"), None);
+    }
+
+    #[test]
+    fn org_of_both_forms() {
+        assert_eq!(org_from_course_id("course-v1:edX+DemoX+Demo"), Some("edX"));
+        assert_eq!(org_from_course_id("MITx/6.002x/2012_Fall"), Some("MITx"));
+        assert_eq!(org_from_course_id("nothing"), None);
+    }
+}
