@@ -305,6 +305,13 @@ _GARBAGE = [
 ]
 _EXTRA_KEYS = [("label", "Video Played"), ("nonInteraction", 1), ("event_version", "1.0"),
                ("augmented", {"country_code": "US"}), ("org_id", "edX")]
+_RESPONSE_TYPES = {
+    "choice": ("choicegroup", "multiplechoiceresponse"),
+    "checkbox": ("checkboxgroup", "choiceresponse"),
+    "numerical": ("formulaequationinput", "numericalresponse"),
+    "text": ("textline", "stringresponse"),
+    "option": ("optioninput", "optionresponse"),
+}
 _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 
@@ -593,7 +600,8 @@ class _Member:
                 flags.add("queuestate")
                 e["correctness"] = "incorrect"
                 e["msg"] = "<p>Your submission has been queued.</p>"
-                e["queuestate"] = {"key": _hex(rng), "time": self.day.strftime("%Y%m%d") + "%06d" % rng.randrange(240000)}
+                e["queuestate"] = {"key": _hex(rng), "time": self.day.strftime("%Y%m%d") + "%02d%02d%02d" % (
+                    rng.randrange(24), rng.randrange(60), rng.randrange(60))}
             cm[key] = e
         return cm
 
@@ -665,7 +673,8 @@ class _Member:
                 ev = {"type": "prevpage", "new": self.num(max(old - 1, 1), flags)}
             if self.day >= _D(2014, 6, 1):
                 ev["chapter"] = c.book
-                ev["name"] = "textbook.pdf.page.loaded" if ev["type"] == "gotopage" else "textbook.pdf.page.navigatednext"
+                ev["name"] = {"gotopage": "textbook.pdf.page.loaded", "nextpage": "textbook.pdf.page.navigatednext",
+                              "prevpage": "textbook.pdf.page.navigatedprevious"}[ev["type"]]
             return "browser", "book", ev, page, "/event", None, o
         if kind == "textbook_scrolled":
             ev = {"page": rng.randint(1, 300), "direction": rng.choice(["up", "down"]), "chapter": c.book,
@@ -745,7 +754,8 @@ class _Member:
                 return "server", kind, ev, "x_module", path, mod, o
             ans = self.answers(p, flags)
             cm = self.correct_map(p, ans, flags)
-            success = "correct" if all(v["correctness"] == "correct" for v in cm.values()) else "incorrect"
+            ok = {k: v["correctness"] == "correct" for k, v in cm.items()}
+            success = "correct" if all(ok.values()) else "incorrect"
             attempts = rng.randint(1, 5)
             if "correct_map_string" in flags or rng.random() < RATES["correct_map_string"]:
                 flags.add("correct_map_string")
@@ -756,11 +766,13 @@ class _Member:
                 return "server", kind, ev, "x_module", path, mod, o
             ev = {}
             if self.day >= _D(2014, 3, 1):
-                ev["submission"] = {k: {"input_type": "choicegroup", "question": "", "response_type": "multiplechoiceresponse",
-                                        "answer": v if isinstance(v, str) else ", ".join(v), "variant": "",
-                                        "correct": cm[k]["correctness"] == "correct" if isinstance(cm, dict) else False}
-                                    for k, v in ans.items()}
-            ev.update({"success": success, "grade": sum(1 for v in ans), "correct_map": cm,
+                sub = {}
+                for k, (ik, _) in zip(ans, p.inputs + [("text", 0)] * len(ans)):
+                    it, rt = _RESPONSE_TYPES[ik]
+                    sub[k] = {"input_type": it, "question": "", "response_type": rt,
+                              "answer": ans[k], "variant": "", "correct": ok[k]}
+                ev["submission"] = sub
+            ev.update({"success": success, "grade": sum(ok.values()), "correct_map": cm,
                        "state": self.state(p), "answers": ans, "attempts": attempts,
                        "max_grade": len(ans), "problem_id": p.id})
             return "server", "problem_check", ev, "x_module", path, mod, o

@@ -333,7 +333,7 @@ mod tests {
         let mut inner = Parser::default();
         let mut side = Parser::default();
         let line = format!(r#"{{"event":{event_json}}}"#);
-        let doc = outer.parse(line.as_bytes()).unwrap();
+        let doc = outer.parse(line.as_bytes()).unwrap_or_else(|e| panic!("{line} {e:?}"));
         let ev = doc.root().get("event").unwrap();
         let mut w = Warnings::default();
         let summary = match ev.kind() {
@@ -382,7 +382,7 @@ mod tests {
 
     #[test]
     fn cut_json_string_warns_and_fills_nothing() {
-        let (w, s) = fields_of("problem_check", r#""{\"POST\": {\"input_x\": [\"1\""#);
+        let (w, s) = fields_of("problem_check", r#""{\"POST\": {\"input_x\": [\"1\"""#);
         assert_eq!(w, [UNDECODABLE]);
         assert!(s.starts_with("answers=None"), "{s}");
     }

