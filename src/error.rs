@@ -14,6 +14,8 @@ pub enum Error {
     Io(String, std::io::Error),
     /// A bug: a panic caught at a thread boundary.
     Internal(String),
+    /// The consumer asked to stop (Ctrl-C while waiting).
+    Cancelled,
 }
 
 impl fmt::Display for Error {
@@ -22,6 +24,7 @@ impl fmt::Display for Error {
             Error::NotFound(p) => write!(f, "no such file or directory: {p}"),
             Error::Archive(m) | Error::Invalid(m) | Error::Internal(m) => f.write_str(m),
             Error::Io(p, e) => write!(f, "{p}: {e}"),
+            Error::Cancelled => f.write_str("cancelled"),
         }
     }
 }

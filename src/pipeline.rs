@@ -11,7 +11,7 @@ use std::thread::JoinHandle;
 
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
-use crossbeam_channel::{bounded, Receiver, Sender};
+use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender};
 
 use crate::accounting::{Reject, Stats, RAW_LIMIT};
 use crate::columns::schema::{column_index, schema};
@@ -21,6 +21,9 @@ use crate::input::archive::{read_input, Counters, Event, Member};
 use crate::input::lines::{lines_of, Piece, SplitLimits};
 use crate::input::source::{expand, Spec};
 use crate::record::{LineReader, NotARow};
+
+/// How often a waiting consumer checks whether it was cancelled.
+const POLL: std::time::Duration = std::time::Duration::from_millis(50);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnError {
@@ -168,11 +171,28 @@ impl Pipeline {
 
     /// The next batch in input order; None at the end. After an error the read is over.
     pub fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
+        self.next_batch_polling(&mut || false)
+    }
+
+    /// As `next_batch`, calling `cancelled` every `POLL` while it waits; when that says true
+    /// the read stops with `Error::Cancelled` (how Ctrl-C reaches a blocked reader).
+    pub fn next_batch_polling(&mut self, cancelled: &mut dyn FnMut() -> bool) -> Result<Option<RecordBatch>> {
         while !self.finished {
             let done = match self.pending.remove(&self.next_seq) {
                 Some(d) => d,
                 None => {
-                    let received = self.results.as_ref().and_then(|r| r.recv().ok());
+                    let Some(results) = self.results.as_ref() else { break };
+                    let received = match results.recv_timeout(POLL) {
+                        Ok(d) => Some(d),
+                        Err(RecvTimeoutError::Timeout) => {
+                            if cancelled() {
+                                self.stop();
+                                return Err(Error::Cancelled);
+                            }
+                            continue;
+                        }
+                        Err(RecvTimeoutError::Disconnected) => None,
+                    };
                     match received {
                         Some(d) => {
                             self.pending.insert(d.seq, d);

@@ -199,8 +199,6 @@ class ReferenceReader:
                         stats["members"] += 1
                         yield from self._member_records(inp, member)
                         stats["bytes_out"] += member.stream.count
-                        if member.damage is not None and member.damage_is_fatal:
-                            break
                     # bytes_in is the whole outer input: read what the tar reader left (its
                     # end-of-archive padding), so both implementations count the same bytes.
                     outer.drain()
@@ -410,6 +408,7 @@ class _CountingStream:
         self._buffer = b""
         self.count = 0
         self.failed = None
+        self._deferred = None
 
     def _pull(self, n):
         try:
@@ -422,8 +421,14 @@ class _CountingStream:
         return data
 
     def peek(self, n) -> bytes:
-        while len(self._buffer) < n:
-            data = self._pull(max(n - len(self._buffer), 8192))
+        """Up to ``n`` bytes without consuming them. Never raises: damage found while peeking
+        is raised by the ``read`` that reaches it, after the bytes before it."""
+        while len(self._buffer) < n and self._deferred is None:
+            try:
+                data = self._pull(max(n - len(self._buffer), 8192))
+            except Exception as exc:
+                self._deferred = exc
+                break
             if not data:
                 break
             self._buffer += data
@@ -432,10 +437,12 @@ class _CountingStream:
     def read(self, n=-1) -> bytes:
         if self._buffer:
             if n is None or n < 0:
-                data, self._buffer = self._buffer + self.read(), b""
-                return data
+                data, self._buffer = self._buffer, b""
+                return data + self.read()
             data, self._buffer = self._buffer[:n], self._buffer[n:]
             return data
+        if self._deferred is not None:
+            raise self._deferred
         if n is None or n < 0:
             parts = []
             while True:
@@ -448,8 +455,9 @@ class _CountingStream:
     def drain(self):
         """Read to the end, so that ``count`` is the size of the whole stream."""
         self._buffer = b""
-        while self._pull(_READ_CHUNK):
-            pass
+        if self._deferred is None:
+            while self._pull(_READ_CHUNK):
+                pass
 
     def close(self):
         pass
@@ -492,22 +500,34 @@ def _decompressed(stream: _CountingStream) -> _CountingStream:
 
 
 def _members(inp: _Input, outer: _CountingStream):
-    """Yield the members of one input: the file itself, or each regular member of its tar."""
-    try:
-        decoded = _decompressed(outer)
-        is_tar = decoded.peek(262)[257:262] == b"ustar"
-    except _MEMBER_ERRORS:
-        # The outer gzip is damaged before its first bytes: report it as the one member.
-        decoded, is_tar = outer, False
-        outer.failed = outer.failed or True
-    if not is_tar:
+    """Yield the members of one input: the file itself, or each regular member of its tar.
+
+    The consumer marks a member it could not read to the end (``member.damage``); when that
+    damage is in the outer stream, the archive cannot go on and no more members come.
+    """
+    decoded = _decompressed(outer)
+    if decoded.peek(262)[257:262] != b"ustar":
         server = inp.dir_server if inp.from_directory else None
-        if outer.failed is True:
-            yield _Damage(inp.name, "damaged gzip header")
-            return
         yield _Member(inp.name, server, decoded, [outer, decoded])
         return
     yield from _tar_members(inp, outer, decoded)
+
+
+class _CheckedTarInfo(tarfile.TarInfo):
+    """TarInfo that remembers a cut or garbled header.
+
+    tarfile's stream mode ends quietly at a truncated or invalid header after the first
+    member; the contract wants that damage reported, so it is noted on the TarFile here.
+    A zero block or the end of the stream at a header boundary is a clean end.
+    """
+
+    @classmethod
+    def fromtarfile(cls, tarfile_):
+        try:
+            return super().fromtarfile(tarfile_)
+        except (tarfile.TruncatedHeaderError, tarfile.InvalidHeaderError) as exc:
+            tarfile_._edxlog_damage = exc
+            raise
 
 
 def _tar_members(inp, outer, decoded):
@@ -517,7 +537,7 @@ def _tar_members(inp, outer, decoded):
     GNU long names and PAX headers. Directories, links and other entries are skipped.
     """
     try:
-        archive = tarfile.open(fileobj=decoded, mode="r|")
+        archive = tarfile.open(fileobj=decoded, mode="r|", tarinfo=_CheckedTarInfo)
     except _MEMBER_ERRORS as exc:
         yield _Damage(inp.name, _describe_damage(exc))
         return
@@ -529,35 +549,18 @@ def _tar_members(inp, outer, decoded):
                 yield _Damage(inp.name, _describe_damage(exc))
                 return
             if info is None:
+                damage = getattr(archive, "_edxlog_damage", None)
+                if damage is not None:
+                    yield _Damage(inp.name, _describe_damage(tarfile.ReadError(damage)))
                 return
             if not info.isreg():
                 continue
             name = _clean_text(info.name)
-            try:
-                content = archive.extractfile(info)
-                stream = _decompressed(_CountingStream(content))
-            except _MEMBER_ERRORS as exc:
-                # Damage in the first bytes of the member (e.g. the tar ends inside it).
-                failing = _Member(name, _server_of_member(name), _FailingStream(exc), [outer, decoded])
-                yield failing
-                if failing.damage_is_fatal:
-                    return
-                continue
+            stream = _decompressed(_CountingStream(archive.extractfile(info)))
             member = _Member(name, _server_of_member(name), stream, [outer, decoded])
             yield member
             if member.damage is not None and member.damage_is_fatal:
                 return
-
-
-class _FailingStream(_CountingStream):
-    """A member whose damage was found while opening it: reading raises that damage."""
-
-    def __init__(self, exc):
-        super().__init__(None)
-        self._exc = exc
-
-    def read(self, n=-1):
-        raise self._exc
 
 
 def _describe_damage(exc) -> str:
@@ -621,8 +624,9 @@ def _physical_lines(stream, max_line_bytes):
             chunk = chunk[newline + 1:]
         newline = chunk.find(b"\n")
         if newline < 0:
-            pending.append(chunk)
-            pending_len += len(chunk)
+            if chunk:
+                pending.append(chunk)
+                pending_len += len(chunk)
         else:
             if pending:
                 pending.append(chunk[:newline])
@@ -642,7 +646,7 @@ def _physical_lines(stream, max_line_bytes):
             pending, pending_len = [], 0
     if long_line is not None:
         yield long_line
-    elif pending:
+    elif pending_len:
         last = b"".join(pending)
         yield _LongLine(last) if len(last) > max_line_bytes else last
 
@@ -750,8 +754,6 @@ class _JsonDecoder:
                 if self._fast is not None:
                     return self._fast(text)
                 return _plain_decoder.decode(text)
-            except RecursionError:
-                raise
             except Exception:
                 pass  # the strict path below gives the reason, the same for every decoder
         return self._decode_strict(text)
@@ -928,9 +930,15 @@ def _to_string(value, column, warnings):
     return None
 
 
+def _is_blank_text(value) -> bool:
+    # Choice: a string of only whitespace is "" once its allowed surrounding whitespace is
+    # trimmed, so it is null without a warning, like "".
+    return isinstance(value, str) and not value.strip(_WS)
+
+
 def _to_int(value, column, warnings):
     """Int rule (int64)."""
-    if value is None or value == "":
+    if value is None or _is_blank_text(value):
         return None
     if isinstance(value, bool):
         pass
@@ -962,7 +970,7 @@ def _to_int(value, column, warnings):
 
 def _to_float(value, column, warnings):
     """Float rule (float64)."""
-    if value is None or value == "":
+    if value is None or _is_blank_text(value):
         return None
     number = None
     if isinstance(value, bool):
@@ -1139,7 +1147,8 @@ def _decode_event_string(s, level, warnings, decoder):
         try:
             value = decoder.decode(s)
         except _JsonError:
-            return "get", s.replace('"', "", 1)  # a cut quoted GET string: no warning
+            # A cut quoted GET string: the text after its opening quote, no warning.
+            return "get", s[s.index('"') + 1:]
         return _payload_of_value(value, level, warnings, decoder)
     return "get", s
 
@@ -1180,8 +1189,9 @@ def _event_fields(event, record, warnings, decoder):
     family = _event_family(event_type) if obj is not None else None
 
     if obj is not None:
-        # Choice: "when absent" means the key is missing (a null problem_id stays null).
-        if "problem_id" not in obj and event_type == "problem_show":
+        # Choice: "when absent" means missing or null (a problem_id that does not convert
+        # is not absent: it stays null, with its warning).
+        if obj.get("problem_id") is None and event_type == "problem_show":
             record["problem_id"] = _to_string(obj.get("problem"), "problem_id", warnings)
         else:
             record["problem_id"] = _to_string(obj.get("problem_id"), "problem_id", warnings)
@@ -1245,9 +1255,9 @@ def _answers_of_value(value, warnings):
     answers = {}
     for key, item in value.items():
         items = [_text(v) for v in item] if isinstance(item, list) else [_text(item)]
-        # Choice: two keys that become equal once normalised ("input_a" and "a"): the last
-        # one's values win, at the first one's position.
-        answers[_answer_key(key)] = items
+        # Choice: two keys that become equal once normalised ("input_a" and "a") collect
+        # their values in order under the first one's position, as repeated GET keys do.
+        answers.setdefault(_answer_key(key), []).extend(items)
     return list(answers.items()) or None
 
 
@@ -1285,14 +1295,13 @@ def _correct_map(value, warnings, decoder):
     if value is None:
         return None
     if isinstance(value, str):
-        if value == "":
-            return None  # Choice: an empty string is null without a warning.
         try:
             decoded = decoder.decode(value)
         except _JsonError:
             decoded = None
         if not isinstance(decoded, dict):
-            # Choice: a string that does not decode to an object is reported as a string.
+            # Choice: a string that does not decode to an object (or does not decode, "" too)
+            # is reported as a string.
             warnings.append("correct_map: cannot convert string to map")
             return None
         value = decoded
@@ -1335,14 +1344,15 @@ _COURSES_PATH = re.compile(
 def _course_id_from_url(url):
     """The course id in a URL or URL path, or None.
 
-    Choice: only the first `course-v1:`/`ccx-v1:` occurrence is looked at; when it has fewer
-    than two '+', the `/courses/<a>/<b>/<c>` form is tried; whitespace is the ASCII set.
+    Choice: the leftmost `course-v1:` or `ccx-v1:` id that has at least two '+' (an earlier
+    one with fewer is passed over); failing that the leftmost `/courses/<a>/<b>/<c>` with three
+    non-empty segments. Segments end at / ? # or ASCII whitespace (the set of §2).
     """
     if not isinstance(url, str):
         return None
-    match = _COURSE_V1.search(url)
-    if match is not None and match.group().count("+") >= 2:
-        return match.group()
+    for match in _COURSE_V1.finditer(url):
+        if match.group().count("+") >= 2:
+            return match.group()
     match = _COURSES_PATH.search(url)
     if match is not None:
         return "/".join(match.groups())

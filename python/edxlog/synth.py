@@ -19,6 +19,9 @@ Python API::
     iter_lines(rng_or_seed, n, day=0, *, server="prod-edxapp-001")   # yields bytes, no newline
     write_log(path_or_fileobj, lines)                                 # .gz paths are gzipped
 
+The module itself uses the standard library only (no pyarrow, no compiled extension), so it also
+runs as a plain script: ``python python/edxlog/synth.py OUT.tar.gz ...``.
+
 ``iter_lines(seed, L, day, server=s)`` with an integer seed yields exactly the lines of member
 ``s``/day ``day`` of ``generate(..., seed=seed, lines=L)``.
 
@@ -31,8 +34,8 @@ consecutive calendar days instead. What each era looks like is decided by the th
 :data:`ERA`.
 
 Coverage. Within one member of at least :data:`COVERAGE_MIN_LINES` lines, every event kind
-available in that member's era and every oddity of :data:`RATES` marked as forced appears at
-least once (placed at random positions); all other lines are drawn from :data:`KIND_WEIGHTS` and
+available in that member's era and every oddity listed in :data:`FORCED` appears at
+least once (placed at random positions; see :data:`FORCED`); all other lines are drawn from :data:`KIND_WEIGHTS` and
 :data:`RATES`. The seed's event types all exist in the 2014 era (``day=0``); the 2015+ forms in
 the 2016 era (``day=1``).
 """
@@ -58,6 +61,7 @@ __all__ = [
     "ANCHOR_DATES",
     "COVERAGE_MIN_LINES",
     "ERA",
+    "FORCED",
     "KIND_WEIGHTS",
     "RATES",
     "SEED_EVENT_TYPES",
@@ -106,7 +110,7 @@ RATES = {
     "numbers_as_strings": 0.1,      # book/seq/rubric numbers as strings ("old": "3")
     "current_time_key": 0.1,        # video event with "current_time" instead of "currentTime"
     "non_ascii_answer": 0.15,       # a text-input answer in Chinese / Arabic / emoji / accents
-    "long_post": 0.04,              # xblock-handler POST longer than 512 -> event cut at 512 chars
+    "long_post": 0.02,              # xblock-handler POST longer than 512 -> event cut at 512 chars
     "queuestate": 0.05,             # correct_map entry with a queuestate object (external grader)
     "correct_map_string": 0.02,     # server correct_map given as a JSON string
     "literal_brackets": 0.2,        # checkbox key written "[]" instead of "%5B%5D" in GET strings
@@ -114,8 +118,8 @@ RATES = {
     "multi_member_gzip": 0.35,      # member written as 2-3 concatenated gzip members
 }
 
-# Oddities forced at least once per member (when the member is long enough), with the kind of
-# event used for the line (None: any kind).
+# Oddities forced at least once per member (when the member is long enough), with the kinds of
+# event that can carry them, first available in the member's era wins (None: any kind).
 FORCED = {
     "blank_line": None, "garbage_line": None, "partial_line": None, "logging_prefix": None,
     "nul_prefix": None, "bom_prefix": None, "crlf": None, "invalid_utf8": None,
@@ -125,7 +129,7 @@ FORCED = {
     "course_only_in_page": "play_video", "event_as_object": "pause_video",
     "event_as_string": "problem_check_server", "numbers_as_strings": "book",
     "current_time_key": "play_video", "non_ascii_answer": "problem_check_browser",
-    "long_post": "url_xblock", "queuestate": "problem_check_server",
+    "long_post": "url_xblock", "queuestate": ("save_problem_check", "problem_check_server"),
     "correct_map_string": "problem_check_server",
 }
 COVERAGE_MIN_LINES = 150
@@ -204,10 +208,11 @@ KIND_WEIGHTS = {
     "ora2_submission": (0.3, _D(2014, 6, 1), _FAR_FUTURE),
 }
 
-# The event types of the seed's table (tracking_logs.rst), for tests.
+# The event types of the seed's table (tracking_logs.rst), for tests. problem_check is both a
+# server event (answers, correct_map, ...) and a browser event (a GET string).
 SEED_EVENT_TYPES = (
     "show_answer", "save_problem_check", "problem_check", "reset_problem", "book", "page_close",
-    "play_video", "pause_video", "problem_check", "problem_show", "seq_goto", "seq_next",
+    "play_video", "pause_video", "problem_show", "seq_goto", "seq_next",
     "seq_prev", "rubric_select", "oe_show_problem", "oe_hide_problem",
     "peer_grading_show_problem", "peer_grading_hide_problem", "staff_grading_show_problem",
     "staff_grading_hide_problem", "oe_show_full_feedback", "oe_show_respond_to_feedback",
@@ -841,8 +846,11 @@ class _Member:
             else:
                 path = "/preview/xblock/i4x:;_;_%s;_%s;_video;_%s/handler/xmodule_handler/save_user_state" % (
                     c.org, c.num, rng.choice(c.videos)[0])
-            body = "".join(rng.choice(_LONG_TEXT) for _ in range(rng.randint(2, 14)))
-            post = {"data": ["<p>%s</p>" % body], "metadata": ["{\"display_name\": \"Text\"}"]}
+            if "long_post" in flags or rng.random() < 0.3:     # a save with the component's content
+                body = "".join(rng.choice(_LONG_TEXT) for _ in range(rng.randint(1, 12)))
+                post = {"data": ["<p>%s</p>" % body], "metadata": ["{\"display_name\": \"Text\"}"]}
+            else:
+                post = {}
             ev = json.dumps({"POST": post, "GET": {}})[:512]
             o["raw_event"] = True
             return "server", path, ev, None, path, None, o
@@ -1108,7 +1116,9 @@ def _plan(m: _Member, n: int, coverage: bool):
     if coverage and n >= COVERAGE_MIN_LINES:
         present = {k for k, _ in plan}
         wanted = [(k, set()) for k in m.kinds if k not in present]
-        wanted += [(FORCED[f] if FORCED[f] in m.kinds else None, {f}) for f in FORCED]
+        for f, ks in FORCED.items():
+            ks = (ks,) if isinstance(ks, str) else (ks or ())
+            wanted.append((next((k for k in ks if k in m.kinds), None), {f}))
         slots = rng.sample(range(n), min(n, len(wanted)))
         for slot, (k, f) in zip(slots, wanted):
             plan[slot] = [k if k is not None else plan[slot][0], f]

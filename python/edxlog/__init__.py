@@ -1,0 +1,66 @@
+"""edxlog: edX / Open edX tracking logs to Apache Arrow, fast.
+
+>>> import edxlog
+>>> table = edxlog.read_table("tracking-logs.tar.gz")          # doctest: +SKIP
+>>> for batch in edxlog.read("logs/", columns=["time", "event_type"]):  # doctest: +SKIP
+...     ...
+
+The reading rules are in docs/contract.md; the columns in docs/schema.md (``edxlog.SCHEMA``).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import IO, TYPE_CHECKING, Iterable, Literal, Optional, Sequence, Union
+
+from edxlog._core import ArchiveError, EdxlogError, Reader, __version__
+from edxlog._core import schema as _schema
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+#: The schema of every batch edxlog produces (a ``pyarrow.Schema``; each field carries its
+#: one-line documentation under the metadata key ``b"doc"``). Defined once, in the Rust core.
+SCHEMA: "pa.Schema" = _schema()
+
+Source = Union[str, "os.PathLike[str]", IO[bytes], Sequence[Union[str, "os.PathLike[str]", IO[bytes]]]]
+
+__all__ = ["read", "read_table", "Reader", "SCHEMA", "EdxlogError", "ArchiveError", "__version__"]
+
+
+def read(
+    source: Source,
+    *,
+    batch_size: int = 65536,
+    threads: Optional[int] = None,
+    columns: Optional[Iterable[str]] = None,
+    on_error: Literal["skip", "raise"] = "skip",
+    max_line_bytes: int = 64 * 1024 * 1024,
+) -> Reader:
+    """Stream tracking logs as Arrow record batches.
+
+    ``source`` is a path (``.tar``, ``.tar.gz``/``.tgz``, ``.gz``, plain log, or a directory
+    walked recursively in sorted order), a list of paths, ``"-"`` for standard input, or a
+    binary file object. Compression and tar are recognised by their magic bytes.
+
+    Returns an :class:`edxlog.Reader`: iterate it for ``pyarrow.RecordBatch`` es (at most
+    ``batch_size`` rows each, in input order), or hand it to any Arrow consumer
+    (``pyarrow.RecordBatchReader.from_stream``, DuckDB, polars), which pulls it lazily.
+
+    ``on_error="skip"`` counts damaged lines and members as rejects (``reader.rejects()``);
+    ``"raise"`` raises :class:`edxlog.ArchiveError` on a corrupt archive or non-log input.
+    """
+    return Reader(
+        source,
+        batch_size=batch_size,
+        threads=threads,
+        columns=list(columns) if columns is not None else None,
+        on_error=on_error,
+        max_line_bytes=max_line_bytes,
+    )
+
+
+def read_table(source: Source, **kwargs) -> "pa.Table":
+    """Read everything into a ``pyarrow.Table``: shorthand for ``read(source, **kwargs).read_all()``."""
+    with read(source, **kwargs) as reader:
+        return reader.read_all()

@@ -1,0 +1,60 @@
+"""Type stubs of the compiled core (`src/python/`)."""
+
+import os
+from typing import IO, Any, Iterator, Literal, Optional, Sequence, Union
+
+import pyarrow as pa
+
+__version__: str
+
+class EdxlogError(ValueError):
+    """Base class of edxlog's errors (a ValueError)."""
+
+class ArchiveError(EdxlogError):
+    """A corrupt tar or gzip stream, or input that is not tracking logs (with on_error="raise")."""
+
+def schema() -> pa.Schema:
+    """The schema of `read()`'s batches (also `edxlog.SCHEMA`)."""
+
+def schema_markdown() -> str:
+    """docs/schema.md, generated from the schema definition."""
+
+_Source = Union[str, os.PathLike[str], IO[bytes], Sequence[Union[str, os.PathLike[str], IO[bytes]]]]
+
+class Reader:
+    """A lazy stream of `pyarrow.RecordBatch` over tracking logs, in input order.
+
+    Also an Arrow PyCapsule stream: `pyarrow.RecordBatchReader.from_stream(reader)`,
+    `duckdb.sql("select ... from reader")` and polars pull it batch by batch without the GIL.
+    Handing it to such a consumer consumes it; `stats` and `rejects()` stay available.
+    """
+
+    def __init__(
+        self,
+        source: _Source,
+        *,
+        batch_size: int = 65536,
+        threads: Optional[int] = None,
+        columns: Optional[Sequence[str]] = None,
+        on_error: Literal["skip", "raise"] = "skip",
+        max_line_bytes: int = 67108864,
+    ) -> None: ...
+    @property
+    def schema(self) -> pa.Schema:
+        """The schema of the batches (only the requested columns when `columns` was given)."""
+    def __iter__(self) -> Iterator[pa.RecordBatch]: ...
+    def __next__(self) -> pa.RecordBatch: ...
+    def read_all(self) -> pa.Table:
+        """Everything not yet read, as one table."""
+    @property
+    def stats(self) -> dict[str, int]:
+        """lines, rows, rejects, blank, members, bytes_in (as stored), bytes_out (decompressed).
+        `lines == rows + rejects + blank` holds at any time."""
+    def rejects(self) -> pa.Table:
+        """Lines and damaged members that gave no row so far: (source, line, error, raw)."""
+    def close(self) -> None:
+        """Stop reading and release the worker threads."""
+    def __enter__(self) -> "Reader": ...
+    def __exit__(self, *args: Any) -> bool: ...
+    def __arrow_c_schema__(self) -> object: ...
+    def __arrow_c_stream__(self, requested_schema: Optional[object] = None) -> object: ...

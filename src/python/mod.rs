@@ -1,0 +1,62 @@
+//! The binding layer only: argument conversion, the `Reader` pyclass, one error mapping.
+//! Nothing here parses logs.
+
+mod reader;
+
+use pyo3::create_exception;
+use pyo3::exceptions::{PyFileNotFoundError, PyOSError, PyValueError};
+use pyo3::prelude::*;
+use pyo3_arrow::PySchema;
+
+use crate::columns::schema::{schema, schema_markdown};
+use crate::error::Error;
+
+create_exception!(
+    edxlog,
+    EdxlogError,
+    PyValueError,
+    "Base class of edxlog's errors (a ValueError)."
+);
+create_exception!(
+    edxlog,
+    ArchiveError,
+    EdxlogError,
+    "A corrupt tar or gzip stream, or input that is not tracking logs (with on_error=\"raise\")."
+);
+
+/// THE mapping of core errors to Python exceptions.
+pub(crate) fn to_py_err(e: Error) -> PyErr {
+    match e {
+        Error::NotFound(path) => {
+            PyFileNotFoundError::new_err((2, "No such file or directory", path))
+        }
+        Error::Archive(m) => ArchiveError::new_err(m),
+        Error::Invalid(m) => PyValueError::new_err(m),
+        Error::Io(path, io) => PyOSError::new_err(format!("{path}: {io}")),
+        Error::Internal(m) => EdxlogError::new_err(format!("internal error (please report): {m}")),
+        Error::Cancelled => EdxlogError::new_err("the read was cancelled"),
+    }
+}
+
+/// The schema of `read()`'s batches, as a pyarrow.Schema.
+#[pyfunction(name = "schema")]
+fn py_schema(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    PySchema::new(schema()).into_pyarrow(py)
+}
+
+/// docs/schema.md, generated from the schema definition.
+#[pyfunction(name = "schema_markdown")]
+fn py_schema_markdown() -> String {
+    schema_markdown()
+}
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<reader::Reader>()?;
+    m.add_function(wrap_pyfunction!(py_schema, m)?)?;
+    m.add_function(wrap_pyfunction!(py_schema_markdown, m)?)?;
+    m.add("EdxlogError", m.py().get_type::<EdxlogError>())?;
+    m.add("ArchiveError", m.py().get_type::<ArchiveError>())?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
