@@ -39,7 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"rows: {rows}")
     print(f"stats: {json.dumps(reader.stats)}")
     if not args.parquet:
-        print(reader.schema.remove_metadata() if hasattr(reader.schema, "remove_metadata") else reader.schema)
+        print("schema:")
+        for field in reader.schema:
+            print(f"  {field.name}: {field.type}")
     return 0
 
 

@@ -62,8 +62,9 @@ def _r32(buf, off):
 
 
 # Secret words used by the long-input loop, read once: stripe n of a block uses the 8 words
-# starting at byte 8*n; the scramble, the last stripe and the two merges use fixed offsets.
-_STRIPE_SECRETS = [_stripe(_SECRET, _SECRET_CONSUME_RATE * n) for n in range(_STRIPES_PER_BLOCK)]
+# starting at byte 8*n (words n..n+7); the scramble, the last stripe and the two merges use
+# fixed, partly unaligned, offsets.
+_SECRET_WORDS = struct.unpack("<24Q", _SECRET)
 _SCRAMBLE_SECRET = _stripe(_SECRET, _SECRET_SIZE - _STRIPE_LEN)
 _LAST_STRIPE_SECRET = _stripe(_SECRET, _SECRET_SIZE - _STRIPE_LEN - _SECRET_LASTACC_START)
 _MERGE_LOW_SECRET = _stripe(_SECRET, _SECRET_MERGEACCS_START)
@@ -220,6 +221,24 @@ def _accumulate_stripe(acc, words, key):
         acc[lane] = (acc[lane] + (keyed & _M32) * (keyed >> 32)) & _M64
 
 
+def _accumulate_stripes(acc, data, offset, stripes):
+    """``stripes`` consecutive stripes from ``offset``, stripe s keyed by secret word s.
+
+    Between two scrambles the accumulators only add, so each lane's additions over all the
+    stripes are summed first and reduced modulo 2**64 once: the same value as stripe by stripe.
+    """
+    if stripes == 0:
+        return
+    words = struct.unpack_from(f"<{8 * stripes}Q", data, offset)
+    for lane in range(8):
+        lane_words = words[lane::8]
+        keys = _SECRET_WORDS[lane:lane + stripes]
+        acc[lane ^ 1] += sum(lane_words)
+        acc[lane] += sum([((w ^ k) & _M32) * ((w ^ k) >> 32) for w, k in zip(lane_words, keys)])
+    for lane in range(8):
+        acc[lane] &= _M64
+
+
 def _scramble(acc):
     for lane in range(8):
         a = acc[lane]
@@ -241,14 +260,11 @@ def _long(data, n):
     blocks = (n - 1) // _BLOCK_LEN
     offset = 0
     for _ in range(blocks):
-        for s in range(_STRIPES_PER_BLOCK):
-            _accumulate_stripe(acc, _stripe(data, offset + s * _STRIPE_LEN), _STRIPE_SECRETS[s])
+        _accumulate_stripes(acc, data, offset, _STRIPES_PER_BLOCK)
         _scramble(acc)
         offset += _BLOCK_LEN
     # The last, partial block: whole stripes only, the final bytes are covered below.
-    stripes = ((n - 1) - offset) // _STRIPE_LEN
-    for s in range(stripes):
-        _accumulate_stripe(acc, _stripe(data, offset + s * _STRIPE_LEN), _STRIPE_SECRETS[s])
+    _accumulate_stripes(acc, data, offset, ((n - 1) - offset) // _STRIPE_LEN)
     # The last stripe always ends at the last byte (it may overlap the previous one).
     _accumulate_stripe(acc, _stripe(data, n - _STRIPE_LEN), _LAST_STRIPE_SECRET)
     low = _merge(acc, _MERGE_LOW_SECRET, (n * _PRIME64_1) & _M64)

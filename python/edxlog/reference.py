@@ -232,10 +232,11 @@ class ReferenceReader:
         except _MEMBER_ERRORS as exc:
             # Rows before the damage are kept; an unterminated fragment at the damage is not
             # a line (Choice: it is dropped, its number goes to the damage reject below).
+            outer_failure = member.outer_failure()
             member.damage = exc
-            member.damage_is_fatal = member.outer_failed() or isinstance(exc, tarfile.TarError)
-            offset = member.stream.count
-            self._archive_damage(inp, source, line_no, _describe_damage(exc), offset)
+            member.damage_is_fatal = outer_failure is not None or isinstance(exc, tarfile.TarError)
+            reason = _describe_damage(outer_failure or exc)
+            self._archive_damage(inp, source, line_no, reason, member.stream.count)
 
     def _archive_damage(self, inp, source, lines_read, reason, offset):
         """One reject for a corrupt member (counted as a line), or ArchiveError on 'raise'."""
@@ -405,6 +406,9 @@ class _CountingStream:
 
     def __init__(self, inner):
         self._inner = inner
+        # read1 where there is one: a buffered reader's read(n) loops to fill n bytes, and an
+        # error on a later loop (a truncated gzip) would lose the bytes read before it.
+        self._read = getattr(inner, "read1", None) or getattr(inner, "read", None)
         self._buffer = b""
         self.count = 0
         self.failed = None
@@ -412,7 +416,7 @@ class _CountingStream:
 
     def _pull(self, n):
         try:
-            data = self._inner.read(n)
+            data = self._read(n)
         except Exception as exc:
             self.failed = exc
             raise
@@ -474,8 +478,12 @@ class _Member:
         self.damage = None
         self.damage_is_fatal = False
 
-    def outer_failed(self) -> bool:
-        return any(s.failed is not None for s in self._outer_streams)
+    def outer_failure(self):
+        """The exception that broke the stream the member is read from, if any."""
+        for stream in self._outer_streams:
+            if stream.failed is not None:
+                return stream.failed
+        return None
 
 
 class _Damage:
@@ -510,7 +518,28 @@ def _members(inp: _Input, outer: _CountingStream):
         server = inp.dir_server if inp.from_directory else None
         yield _Member(inp.name, server, decoded, [outer, decoded])
         return
-    yield from _tar_members(inp, outer, decoded)
+    yield from _tar_members(inp, outer, _EndAtDamage(decoded))
+
+
+class _EndAtDamage:
+    """The tar stream as tarfile sees it: damage reads as the end of the stream.
+
+    tarfile drops the bytes it had gathered for a read when the stream under it raises, so it
+    is shown a clean end instead; the damage is kept in ``failed`` and reported from there.
+    """
+
+    def __init__(self, inner):
+        self._inner = inner
+        self.failed = None
+
+    def read(self, n=-1):
+        if self.failed is not None:
+            return b""
+        try:
+            return self._inner.read(n)
+        except _MEMBER_ERRORS as exc:
+            self.failed = exc
+            return b""
 
 
 class _CheckedTarInfo(tarfile.TarInfo):
@@ -539,28 +568,57 @@ def _tar_members(inp, outer, decoded):
     try:
         archive = tarfile.open(fileobj=decoded, mode="r|", tarinfo=_CheckedTarInfo)
     except _MEMBER_ERRORS as exc:
-        yield _Damage(inp.name, _describe_damage(exc))
+        yield _Damage(inp.name, _describe_damage(decoded.failed or exc))
         return
     with archive:
         while True:
             try:
                 info = archive.next()
             except _MEMBER_ERRORS as exc:
-                yield _Damage(inp.name, _describe_damage(exc))
+                yield _Damage(inp.name, _describe_damage(decoded.failed or exc))
                 return
             if info is None:
-                damage = getattr(archive, "_edxlog_damage", None)
-                if damage is not None:
-                    yield _Damage(inp.name, _describe_damage(tarfile.ReadError(damage)))
+                # A clean end for tarfile; not for us if the stream under it broke, or a
+                # header was cut or garbled.
+                if decoded.failed is not None:
+                    yield _Damage(inp.name, _describe_damage(decoded.failed))
+                elif getattr(archive, "_edxlog_damage", None) is not None:
+                    yield _Damage(inp.name, _describe_damage(tarfile.ReadError(archive._edxlog_damage)))
                 return
             if not info.isreg():
                 continue
             name = _clean_text(info.name)
-            stream = _decompressed(_CountingStream(archive.extractfile(info)))
+            if info.issparse():
+                content = archive.extractfile(info)
+            else:
+                content = _TarMemberData(archive.fileobj, info.size)
+            stream = _decompressed(_CountingStream(content))
             member = _Member(name, _server_of_member(name), stream, [outer, decoded])
             yield member
             if member.damage is not None and member.damage_is_fatal:
                 return
+
+
+class _TarMemberData:
+    """The data of the current tar member, read straight from the tar stream.
+
+    tarfile's own member reader drops every byte of a read that runs into a cut archive; this
+    one hands out all the bytes there are, then reports the cut.
+    """
+
+    def __init__(self, tar_stream, size):
+        self._tar_stream = tar_stream
+        self._left = size
+
+    def read(self, n=-1):
+        if self._left <= 0:
+            return b""
+        n = self._left if n is None or n < 0 else min(n, self._left)
+        data = self._tar_stream.read(n)
+        self._left -= len(data)
+        if not data:
+            raise tarfile.ReadError("unexpected end of data")
+        return data
 
 
 def _describe_damage(exc) -> str:
@@ -588,7 +646,7 @@ class _LongLine:
     __slots__ = ("head", "length", "blank")
 
     def __init__(self, data: bytes):
-        self.head = data[:_RAW_KEEP]
+        self.head = b""
         self.length = 0
         self.blank = True
         self.add(data)

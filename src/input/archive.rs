@@ -11,7 +11,7 @@ use tar::EntryType;
 
 use super::decompress::{binary_kind, is_tar, maybe_gunzip, peek};
 use super::lines::{split_lines, Piece, SplitLimits};
-use super::source::{Counting, Input};
+use super::source::Input;
 use crate::error::Error;
 
 /// Where rows come from: `source` and `server` columns.
@@ -64,8 +64,7 @@ pub fn read_input(
         Ok((_, r)) => r,
         Err(e) => {
             counters.members.fetch_add(1, Ordering::Relaxed);
-            return emit(Event::Member(whole.clone()))
-                && emit(corrupt(&whole, 1, &e, 0));
+            return emit(Event::Member(whole.clone())) && emit(damage(&whole, 1, e, 0));
         }
     };
     read_member(outer, whole, None, counters, limits, emit)
@@ -95,11 +94,13 @@ fn read_member(
     if !emit(Event::Member(member.clone())) {
         return false;
     }
-    let raw_count = Arc::new(AtomicU64::new(0));
-    let counted = Box::new(Counting { inner: reader, count: raw_count.clone() });
-    let (head, mut body) = match maybe_gunzip(counted).and_then(|r| peek(r, SNIFF)) {
+    let reader: Box<dyn Read + '_> = match declared {
+        Some(size) => Box::new(Sized { inner: reader, read: 0, size }),
+        None => reader,
+    };
+    let (head, mut body) = match maybe_gunzip(reader).and_then(|r| peek(r, SNIFF)) {
         Ok(x) => x,
-        Err(e) => return emit(corrupt(&member, 1, &e, 0)),
+        Err(e) => return emit(damage(&member, 1, e, 0)),
     };
     if let Some(kind) = binary_kind(&head) {
         if !emit(Event::NotLogs { member: member.clone(), kind }) {
@@ -111,18 +112,52 @@ fn read_member(
     if end.stopped {
         return false;
     }
-    let short = declared.filter(|&size| raw_count.load(Ordering::Relaxed) < size);
-    match (end.error, short) {
-        (Some(e), _) => emit(corrupt(&member, end.lines + 1, &e, end.bytes)),
-        (None, Some(size)) => {
-            let got = raw_count.load(Ordering::Relaxed);
-            let e = io::Error::new(
+    match end.error {
+        Some(e) => emit(damage(&member, end.lines + 1, e, end.bytes)),
+        None => true,
+    }
+}
+
+/// A read error is damage to the member, unless it came from the source itself (a disk
+/// error, a file object opened in text mode): that ends the read with an I/O error.
+fn damage(member: &Arc<Member>, line: u64, e: io::Error, offset: u64) -> Event {
+    if e.get_ref().is_some_and(|inner| inner.is::<SourceError>()) {
+        return Event::Failed(Error::Io(member.source.clone(), e));
+    }
+    corrupt(member, line, &e, offset)
+}
+
+/// Marks errors of the underlying source, as opposed to damage found while decoding it.
+#[derive(Debug)]
+pub struct SourceError(pub String);
+
+impl std::fmt::Display for SourceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SourceError {}
+
+/// A tar member's data: reaching the end before the size its header declared is an error,
+/// so a cut archive is damage like a cut gzip stream (and its partial last line is dropped).
+struct Sized<R> {
+    inner: R,
+    read: u64,
+    size: u64,
+}
+
+impl<R: Read> Read for Sized<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        if n == 0 && !buf.is_empty() && self.read < self.size {
+            return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
-                format!("archive ends inside the member ({got} of {size} bytes)"),
-            );
-            emit(corrupt(&member, end.lines + 1, &e, end.bytes))
+                format!("archive ends inside the member ({} of {} bytes)", self.read, self.size),
+            ));
         }
-        (None, None) => true,
+        Ok(n)
     }
 }
 

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
+use crate::input::archive::SourceError;
 
 /// One thing the user named.
 pub enum Spec {
@@ -94,19 +95,26 @@ impl Input {
             Origin::Stdin => Box::new(io::stdin()),
             Origin::Stream(r) => r,
         };
-        Ok(Box::new(Counting { inner, count: bytes_in }))
+        Ok(Box::new(SourceReader { inner, count: bytes_in }))
     }
 }
 
-/// Counts the bytes that pass through.
-pub struct Counting<R> {
+/// The user's source: its errors are marked as the source's own (`SourceError`), so they
+/// end the read instead of being counted as damage.
+pub struct SourceReader<R> {
     pub inner: R,
     pub count: Arc<AtomicU64>,
 }
 
-impl<R: Read> Read for Counting<R> {
+impl<R: Read> Read for SourceReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
+        let n = loop {
+            match self.inner.read(buf) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(io::Error::new(e.kind(), SourceError(e.to_string()))),
+            }
+        };
         self.count.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
