@@ -49,6 +49,7 @@ _MIDSIZE_LASTOFFSET = 17
 _SECRET_SIZE_MIN = 136
 
 _u64 = struct.Struct("<Q").unpack_from
+_two64 = struct.Struct("<2Q").unpack_from
 _u32 = struct.Struct("<I").unpack_from
 _stripe = struct.Struct("<8Q").unpack_from
 
@@ -65,6 +66,8 @@ def _r32(buf, off):
 # starting at byte 8*n (words n..n+7); the scramble, the last stripe and the two merges use
 # fixed, partly unaligned, offsets.
 _SECRET_WORDS = struct.unpack("<24Q", _SECRET)
+# The secret as a little-endian u64 at every byte offset (the mid-size paths read unaligned).
+_SECRET_AT = [_r64(_SECRET, off) for off in range(_SECRET_SIZE - 7)]
 _SCRAMBLE_SECRET = _stripe(_SECRET, _SECRET_SIZE - _STRIPE_LEN)
 _LAST_STRIPE_SECRET = _stripe(_SECRET, _SECRET_SIZE - _STRIPE_LEN - _SECRET_LASTACC_START)
 _MERGE_LOW_SECRET = _stripe(_SECRET, _SECRET_MERGEACCS_START)
@@ -105,19 +108,20 @@ def _mul128_fold64(a, b):
 
 
 def _mix16(data, off, soff, seed):
-    lo = _r64(data, off)
-    hi = _r64(data, off + 8)
+    lo, hi = _two64(data, off)
     return _mul128_fold64(
-        lo ^ ((_r64(_SECRET, soff) + seed) & _M64),
-        hi ^ ((_r64(_SECRET, soff + 8) - seed) & _M64),
+        lo ^ ((_SECRET_AT[soff] + seed) & _M64),
+        hi ^ ((_SECRET_AT[soff + 8] - seed) & _M64),
     )
 
 
 def _mix32(low, high, data, off1, off2, soff, seed):
+    in1_lo, in1_hi = _two64(data, off1)
+    in2_lo, in2_hi = _two64(data, off2)
     low = (low + _mix16(data, off1, soff, seed)) & _M64
-    low ^= (_r64(data, off2) + _r64(data, off2 + 8)) & _M64
+    low ^= (in2_lo + in2_hi) & _M64
     high = (high + _mix16(data, off2, soff + 16, seed)) & _M64
-    high ^= (_r64(data, off1) + _r64(data, off1 + 8)) & _M64
+    high ^= (in1_lo + in1_hi) & _M64
     return low, high
 
 
@@ -222,21 +226,36 @@ def _accumulate_stripe(acc, words, key):
 
 
 def _accumulate_stripes(acc, data, offset, stripes):
-    """``stripes`` consecutive stripes from ``offset``, stripe s keyed by secret word s.
+    """``stripes`` consecutive stripes from ``offset``; stripe s is keyed by secret words s..s+7.
 
-    Between two scrambles the accumulators only add, so each lane's additions over all the
-    stripes are summed first and reduced modulo 2**64 once: the same value as stripe by stripe.
+    This is _accumulate_stripe unrolled over the 8 lanes. Between two scrambles the
+    accumulators only add, so the sums are reduced modulo 2**64 once, at the end.
     """
     if stripes == 0:
         return
     words = struct.unpack_from(f"<{8 * stripes}Q", data, offset)
-    for lane in range(8):
-        lane_words = words[lane::8]
-        keys = _SECRET_WORDS[lane:lane + stripes]
-        acc[lane ^ 1] += sum(lane_words)
-        acc[lane] += sum([((w ^ k) & _M32) * ((w ^ k) >> 32) for w, k in zip(lane_words, keys)])
-    for lane in range(8):
-        acc[lane] &= _M64
+    key = _SECRET_WORDS
+    a0, a1, a2, a3, a4, a5, a6, a7 = acc
+    for s in range(stripes):
+        w0, w1, w2, w3, w4, w5, w6, w7 = words[8 * s:8 * s + 8]
+        x0 = w0 ^ key[s]
+        x1 = w1 ^ key[s + 1]
+        x2 = w2 ^ key[s + 2]
+        x3 = w3 ^ key[s + 3]
+        x4 = w4 ^ key[s + 4]
+        x5 = w5 ^ key[s + 5]
+        x6 = w6 ^ key[s + 6]
+        x7 = w7 ^ key[s + 7]
+        # lane i gets the product of its keyed halves plus the raw word of lane i ^ 1
+        a0 += w1 + (x0 & _M32) * (x0 >> 32)
+        a1 += w0 + (x1 & _M32) * (x1 >> 32)
+        a2 += w3 + (x2 & _M32) * (x2 >> 32)
+        a3 += w2 + (x3 & _M32) * (x3 >> 32)
+        a4 += w5 + (x4 & _M32) * (x4 >> 32)
+        a5 += w4 + (x5 & _M32) * (x5 >> 32)
+        a6 += w7 + (x6 & _M32) * (x6 >> 32)
+        a7 += w6 + (x7 & _M32) * (x7 >> 32)
+    acc[:] = [a & _M64 for a in (a0, a1, a2, a3, a4, a5, a6, a7)]
 
 
 def _scramble(acc):
