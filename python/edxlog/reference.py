@@ -745,16 +745,32 @@ def _parse_int(text):
     return int(text) if len(text) <= 4000 else _RawNumber(text)
 
 
-_plain_decoder = json.JSONDecoder(parse_constant=_reject_constant)
-_strict_decoder = json.JSONDecoder(
+# The standard library decoder, made strict: NaN / Infinity refused, numbers beyond f64 kept
+# with their text. Only _parse_int differs in the second one: it is slower and only needed for
+# integers of more than 4300 digits, which Python's int() refuses by default.
+_stdlib_decoder = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_parse_float)
+_stdlib_decoder_big_ints = json.JSONDecoder(
     parse_constant=_reject_constant, parse_float=_parse_float, parse_int=_parse_int
 )
 
-# Lines where a decoder's result may differ from the contract, sent to the strict path:
-# long digit runs (integers beyond 64 bits, floats beyond f64), 3-digit exponents (1e400),
-# NaN / Infinity literals, and \ud800-\udfff escapes (possible lone surrogates). A string value
-# that merely contains such text only costs the slower path, never a different result.
-_NEEDS_STRICT = re.compile(r"[0-9]{19}|[eE][+-]?[0-9]{3}|NaN|Infinity|\\u[dD][89a-fA-F]")
+# For a caller's decoder (e.g. orjson): texts where decoders are known to differ from the
+# contract go to the standard library instead. They are found on the bytes with digits
+# mapped to '0', 'E' to 'e' and '-' to '+': 20 digits in a row (an integer that may not fit in
+# 64 bits, which orjson turns into a float) or an exponent of 3 digits (a float that may not
+# fit in f64). A string value that merely contains such text only costs the slower path.
+_NUMBER_SHAPES = bytes.maketrans(b"123456789E-", b"000000000e+")
+_LONG_DIGITS = b"0" * 20
+
+
+def _may_hold_huge_number(text: str) -> bool:
+    shapes = text.encode("utf-8", "surrogatepass").translate(_NUMBER_SHAPES)
+    return _LONG_DIGITS in shapes or b"e000" in shapes or b"e+000" in shapes
+
+
+def _may_hold_lone_surrogate(text: str) -> bool:
+    return "\\ud" in text or "\\uD" in text
+
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*(?:"|$)|[\[\]{}]', re.DOTALL)
 
@@ -799,7 +815,7 @@ class _JsonDecoder:
     """RFC 8259 decoding with the contract's rules, whatever decoder is plugged in."""
 
     def __init__(self, json_loads=None):
-        self._fast = None if json_loads in (None, json.loads) else json_loads
+        self._custom = None if json_loads in (None, json.loads) else json_loads
 
     def decode(self, text: str):
         """The decoded value, or _JsonError with the reason."""
@@ -807,24 +823,31 @@ class _JsonDecoder:
         # so a text both too deep and otherwise invalid reports the nesting.
         if text.count("{") + text.count("[") > _MAX_DEPTH and _nesting_depth(text) > _MAX_DEPTH:
             raise _JsonError(f"nesting deeper than {_MAX_DEPTH} levels")
-        if _NEEDS_STRICT.search(text) is None:
+        if _may_hold_lone_surrogate(text):
+            return self._decode_stdlib(text, check_surrogates=True)
+        if self._custom is not None and not (
+            _may_hold_huge_number(text) or "NaN" in text or "Infinity" in text
+        ):
             try:
-                if self._fast is not None:
-                    return self._fast(text)
-                return _plain_decoder.decode(text)
+                return self._custom(text)
             except Exception:
-                pass  # the strict path below gives the reason, the same for every decoder
-        return self._decode_strict(text)
+                pass  # the standard library gives the reason, the same for every decoder
+        return self._decode_stdlib(text)
 
     @staticmethod
-    def _decode_strict(text: str):
+    def _decode_stdlib(text: str, check_surrogates=False):
         try:
-            value = _strict_decoder.decode(text)
+            try:
+                value = _stdlib_decoder.decode(text)
+            except ValueError as exc:
+                if isinstance(exc, json.JSONDecodeError) or "digits" not in str(exc):
+                    raise
+                value = _stdlib_decoder_big_ints.decode(text)  # an integer of > 4300 digits
         except RecursionError:
             raise _JsonError(f"nesting deeper than {_MAX_DEPTH} levels") from None
         except ValueError as exc:
             raise _JsonError(f"invalid json: {exc}") from None
-        if ("\\u" in text) and _has_lone_surrogate(value):
+        if check_surrogates and _has_lone_surrogate(value):
             raise _JsonError("invalid json: lone surrogate escape")
         return value
 
