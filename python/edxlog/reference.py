@@ -755,11 +755,11 @@ _stdlib_decoder_big_ints = json.JSONDecoder(
 
 # For a caller's decoder (e.g. orjson): texts where decoders are known to differ from the
 # contract go to the standard library instead. They are found on the bytes with digits
-# mapped to '0', 'E' to 'e' and '-' to '+': 20 digits in a row (an integer that may not fit in
+# mapped to '0', 'E' to 'e' and '-' to '+': 19 digits in a row (an integer that may not fit in
 # 64 bits, which orjson turns into a float) or an exponent of 3 digits (a float that may not
 # fit in f64). A string value that merely contains such text only costs the slower path.
 _NUMBER_SHAPES = bytes.maketrans(b"123456789E-", b"000000000e+")
-_LONG_DIGITS = b"0" * 20
+_LONG_DIGITS = b"0" * 19
 
 
 def _may_hold_huge_number(text: str) -> bool:
