@@ -194,14 +194,16 @@ class ReferenceReader:
                 try:
                     for member in _members(inp, outer):
                         if isinstance(member, _Damage):
-                            self._archive_damage(inp, member.source, 0, member.reason, 0)
+                            self._archive_damage(inp, member.source, 0, member.reason,
+                                                 f"byte {member.offset} of the archive")
                             continue
                         stats["members"] += 1
                         yield from self._member_records(inp, member)
                         stats["bytes_out"] += member.stream.count
                     # bytes_in is the whole outer input: read what the tar reader left (its
                     # end-of-archive padding), so both implementations count the same bytes.
-                    outer.drain()
+                    with contextlib.suppress(OSError):
+                        outer.drain()
                 finally:
                     stats["bytes_in"] += outer.count
 
@@ -236,11 +238,16 @@ class ReferenceReader:
             member.damage = exc
             member.damage_is_fatal = outer_failure is not None or isinstance(exc, tarfile.TarError)
             reason = _describe_damage(outer_failure or exc)
-            self._archive_damage(inp, source, line_no, reason, member.stream.count)
+            self._archive_damage(inp, source, line_no, reason,
+                                 f"byte {member.stream.count} of the member")
 
-    def _archive_damage(self, inp, source, lines_read, reason, offset):
-        """One reject for a corrupt member (counted as a line), or ArchiveError on 'raise'."""
-        error = f"corrupt member {source}: {reason} (at byte {offset} of the member)"
+    def _archive_damage(self, inp, source, lines_read, reason, where):
+        """One reject for a corrupt member (counted as a line), or ArchiveError on 'raise'.
+
+        ``where`` is the byte offset reached: in the member's decompressed bytes, or in the
+        decompressed archive for damage between members.
+        """
+        error = f"corrupt member {source}: {reason} (at {where})"
         if self._on_error == "raise":
             from edxlog import ArchiveError
 
@@ -489,9 +496,10 @@ class _Member:
 class _Damage:
     """Damage found between members (e.g. an archive cut inside a tar header)."""
 
-    def __init__(self, source, reason):
+    def __init__(self, source, reason, offset):
         self.source = source
         self.reason = reason
+        self.offset = offset  # in the decompressed archive stream
 
 
 _MEMBER_ERRORS = (EOFError, OSError, zlib.error, tarfile.TarError)
@@ -568,22 +576,23 @@ def _tar_members(inp, outer, decoded):
     try:
         archive = tarfile.open(fileobj=decoded, mode="r|", tarinfo=_CheckedTarInfo)
     except _MEMBER_ERRORS as exc:
-        yield _Damage(inp.name, _describe_damage(decoded.failed or exc))
+        yield _Damage(inp.name, _describe_damage(decoded.failed or exc), 0)
         return
     with archive:
         while True:
             try:
                 info = archive.next()
             except _MEMBER_ERRORS as exc:
-                yield _Damage(inp.name, _describe_damage(decoded.failed or exc))
+                yield _Damage(inp.name, _describe_damage(decoded.failed or exc), archive.offset)
                 return
             if info is None:
                 # A clean end for tarfile; not for us if the stream under it broke, or a
                 # header was cut or garbled.
                 if decoded.failed is not None:
-                    yield _Damage(inp.name, _describe_damage(decoded.failed))
+                    yield _Damage(inp.name, _describe_damage(decoded.failed), archive.offset)
                 elif getattr(archive, "_edxlog_damage", None) is not None:
-                    yield _Damage(inp.name, _describe_damage(tarfile.ReadError(archive._edxlog_damage)))
+                    damage = tarfile.ReadError(archive._edxlog_damage)
+                    yield _Damage(inp.name, _describe_damage(damage), archive.offset)
                 return
             if not info.isreg():
                 continue
