@@ -97,7 +97,10 @@ impl Shared {
     }
 
     pub fn rejects(&self) -> Vec<Reject> {
-        self.rejects.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.rejects
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
 
@@ -141,7 +144,9 @@ impl Pipeline {
         };
         {
             let shared = shared.clone();
-            threads.push(spawn("edxlog-reader", move || produce(inputs, &shared, limits, &work_tx)));
+            threads.push(spawn("edxlog-reader", move || {
+                produce(inputs, &shared, limits, &work_tx)
+            }));
         }
         for i in 0..workers {
             let (rx, tx) = (work_rx.clone(), done_tx.clone());
@@ -176,12 +181,17 @@ impl Pipeline {
 
     /// As `next_batch`, calling `cancelled` every `POLL` while it waits; when that says true
     /// the read stops with `Error::Cancelled` (how Ctrl-C reaches a blocked reader).
-    pub fn next_batch_polling(&mut self, cancelled: &mut dyn FnMut() -> bool) -> Result<Option<RecordBatch>> {
+    pub fn next_batch_polling(
+        &mut self,
+        cancelled: &mut dyn FnMut() -> bool,
+    ) -> Result<Option<RecordBatch>> {
         while !self.finished {
             let done = match self.pending.remove(&self.next_seq) {
                 Some(d) => d,
                 None => {
-                    let Some(results) = self.results.as_ref() else { break };
+                    let Some(results) = self.results.as_ref() else {
+                        break;
+                    };
                     let received = match results.recv_timeout(POLL) {
                         Ok(d) => Some(d),
                         Err(RecvTimeoutError::Timeout) => {
@@ -208,11 +218,19 @@ impl Pipeline {
             };
             self.next_seq += 1;
             {
-                let mut consumed = self.shared.consumed.lock().unwrap_or_else(|e| e.into_inner());
+                let mut consumed = self
+                    .shared
+                    .consumed
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner());
                 consumed.add(&done.stats);
             }
             if !done.rejects.is_empty() {
-                let mut rejects = self.shared.rejects.lock().unwrap_or_else(|e| e.into_inner());
+                let mut rejects = self
+                    .shared
+                    .rejects
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner());
                 rejects.extend(done.rejects);
             }
             if let Some(e) = done.error {
@@ -264,7 +282,9 @@ fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
 }
 
 fn projection(columns: Option<&[String]>) -> Result<Option<Vec<usize>>> {
-    let Some(names) = columns else { return Ok(None) };
+    let Some(names) = columns else {
+        return Ok(None);
+    };
     let mut out = Vec::with_capacity(names.len());
     for n in names {
         let i = column_index(n).ok_or_else(|| Error::Invalid(format!("unknown column: {n:?}")))?;
@@ -277,7 +297,12 @@ fn projection(columns: Option<&[String]>) -> Result<Option<Vec<usize>>> {
 }
 
 /// The producer: inputs → numbered work, until the end or until the consumer is gone.
-fn produce(inputs: Vec<crate::input::source::Input>, shared: &Shared, limits: SplitLimits, tx: &Sender<Work>) {
+fn produce(
+    inputs: Vec<crate::input::source::Input>,
+    shared: &Shared,
+    limits: SplitLimits,
+    tx: &Sender<Work>,
+) {
     let mut seq = 0u64;
     let mut send = |member: Arc<Member>, job: Job| {
         if shared.cancel.load(Ordering::Relaxed) {
@@ -289,24 +314,43 @@ fn produce(inputs: Vec<crate::input::source::Input>, shared: &Shared, limits: Sp
     };
     let result = catch_unwind(AssertUnwindSafe(|| {
         for input in inputs {
-            let keep_going = read_input(input, &shared.counters, limits, &mut |event| match event {
-                Event::Member(_) => true,
-                Event::Piece(member, piece) => send(member, Job::Lines(piece)),
-                Event::Corrupt { member, line, message } => send(member, Job::Corrupt { line, message }),
-                Event::NotLogs { member, kind } => send(member, Job::NotLogs(kind)),
-                Event::Failed(e) => {
-                    let nobody = Arc::new(Member { source: String::new(), server: None });
-                    send(nobody, Job::Failed(e)) && false
-                }
-            });
+            let keep_going =
+                read_input(input, &shared.counters, limits, &mut |event| match event {
+                    Event::Member(_) => true,
+                    Event::Piece(member, piece) => send(member, Job::Lines(piece)),
+                    Event::Corrupt {
+                        member,
+                        line,
+                        message,
+                    } => send(member, Job::Corrupt { line, message }),
+                    Event::NotLogs { member, kind } => send(member, Job::NotLogs(kind)),
+                    Event::Failed(e) => {
+                        let nobody = Arc::new(Member {
+                            source: String::new(),
+                            server: None,
+                        });
+                        // An input that cannot be opened ends the read.
+                        send(nobody, Job::Failed(e));
+                        false
+                    }
+                });
             if !keep_going {
                 return;
             }
         }
     }));
     if let Err(panic) = result {
-        let nobody = Arc::new(Member { source: String::new(), server: None });
-        send(nobody, Job::Failed(Error::Internal(format!("reader thread panicked: {}", panic_text(&panic)))));
+        let nobody = Arc::new(Member {
+            source: String::new(),
+            server: None,
+        });
+        send(
+            nobody,
+            Job::Failed(Error::Internal(format!(
+                "reader thread panicked: {}",
+                panic_text(&panic)
+            ))),
+        );
     }
 }
 
@@ -323,19 +367,24 @@ fn work(rx: &Receiver<Work>, tx: &Sender<Done>, projection: Option<&[usize]>, on
     let mut builder = BatchBuilder::default();
     for w in rx.iter() {
         let seq = w.seq;
-        let done = catch_unwind(AssertUnwindSafe(|| do_work(w, &mut reader, &mut builder, projection, on_error)))
-            .unwrap_or_else(|panic| {
-                // A bug: the state may be half-written, so start afresh and say so.
-                reader = LineReader::default();
-                builder = BatchBuilder::default();
-                Done {
-                    seq,
-                    batch: None,
-                    rejects: Vec::new(),
-                    stats: Stats::default(),
-                    error: Some(Error::Internal(format!("parse worker panicked: {}", panic_text(&panic)))),
-                }
-            });
+        let done = catch_unwind(AssertUnwindSafe(|| {
+            do_work(w, &mut reader, &mut builder, projection, on_error)
+        }))
+        .unwrap_or_else(|panic| {
+            // A bug: the state may be half-written, so start afresh and say so.
+            reader = LineReader::default();
+            builder = BatchBuilder::default();
+            Done {
+                seq,
+                batch: None,
+                rejects: Vec::new(),
+                stats: Stats::default(),
+                error: Some(Error::Internal(format!(
+                    "parse worker panicked: {}",
+                    panic_text(&panic)
+                ))),
+            }
+        });
         if tx.send(done).is_err() {
             return;
         }
@@ -349,7 +398,13 @@ fn do_work(
     projection: Option<&[usize]>,
     on_error: OnError,
 ) -> Done {
-    let mut done = Done { seq: w.seq, batch: None, rejects: Vec::new(), stats: Stats::default(), error: None };
+    let mut done = Done {
+        seq: w.seq,
+        batch: None,
+        rejects: Vec::new(),
+        stats: Stats::default(),
+        error: None,
+    };
     let source = w.member.source.as_str();
     let reject = |done: &mut Done, line: u64, error: String, raw: &[u8]| {
         done.stats.lines += 1;
@@ -362,11 +417,14 @@ fn do_work(
         });
     };
     match w.job {
-        Job::Lines(Piece::Lines { first_line, data, .. }) => {
+        Job::Lines(Piece::Lines {
+            first_line, data, ..
+        }) => {
             let server = w.member.server.as_deref();
             for (i, raw) in lines_of(&data).enumerate() {
                 let line = first_line + i as u64;
-                let outcome = reader.read_line(raw, |rec| builder.append(source, server, line, rec));
+                let outcome =
+                    reader.read_line(raw, |rec| builder.append(source, server, line, rec));
                 match outcome {
                     Ok(()) => {
                         done.stats.lines += 1;
@@ -392,7 +450,12 @@ fn do_work(
             }
         }
         Job::Lines(Piece::LongLine { line, len, head }) => {
-            reject(&mut done, line, format!("line too long: {len} bytes"), &head);
+            reject(
+                &mut done,
+                line,
+                format!("line too long: {len} bytes"),
+                &head,
+            );
         }
         Job::Corrupt { line, message } => match on_error {
             OnError::Raise => done.error = Some(Error::Archive(message)),
@@ -400,7 +463,9 @@ fn do_work(
         },
         Job::NotLogs(kind) => {
             if on_error == OnError::Raise {
-                done.error = Some(Error::Archive(format!("{source} is not a tracking log: it looks like {kind}")));
+                done.error = Some(Error::Archive(format!(
+                    "{source} is not a tracking log: it looks like {kind}"
+                )));
             }
         }
         Job::Failed(e) => done.error = Some(e),
@@ -414,7 +479,10 @@ mod tests {
     use std::io::Cursor;
 
     fn stream(data: &[u8]) -> Spec {
-        Spec::Stream { name: "mem".into(), reader: Box::new(Cursor::new(data.to_vec())) }
+        Spec::Stream {
+            name: "mem".into(),
+            reader: Box::new(Cursor::new(data.to_vec())),
+        }
     }
 
     fn read_all(data: &[u8], options: Options) -> (Vec<RecordBatch>, Stats, Vec<Reject>) {
@@ -430,7 +498,10 @@ mod tests {
         let (batches, stats, rejects) = read_all(data, Options::default());
         let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
         assert_eq!(rows, 2);
-        assert_eq!((stats.lines, stats.rows, stats.rejects, stats.blank), (5, 2, 1, 2));
+        assert_eq!(
+            (stats.lines, stats.rows, stats.rejects, stats.blank),
+            (5, 2, 1, 2)
+        );
         assert_eq!(rejects[0].line, 3);
         assert_eq!(rejects[0].raw, b"not json");
         assert_eq!(stats.members, 1);
@@ -439,13 +510,27 @@ mod tests {
 
     #[test]
     fn order_is_the_input_order_for_any_thread_count() {
-        let data: Vec<u8> = (0..5000).flat_map(|i| format!("{{\"username\":\"u{i}\"}}\n").into_bytes()).collect();
+        let data: Vec<u8> = (0..5000)
+            .flat_map(|i| format!("{{\"username\":\"u{i}\"}}\n").into_bytes())
+            .collect();
         let lines = |threads| {
-            let (batches, _, _) = read_all(&data, Options { threads: Some(threads), batch_size: 7, ..Options::default() });
+            let (batches, _, _) = read_all(
+                &data,
+                Options {
+                    threads: Some(threads),
+                    batch_size: 7,
+                    ..Options::default()
+                },
+            );
             batches
                 .iter()
                 .flat_map(|b| {
-                    let a = b.column(2).as_any().downcast_ref::<arrow_array::Int64Array>().unwrap().clone();
+                    let a = b
+                        .column(2)
+                        .as_any()
+                        .downcast_ref::<arrow_array::Int64Array>()
+                        .unwrap()
+                        .clone();
                     a.values().to_vec()
                 })
                 .collect::<Vec<_>>()
@@ -457,11 +542,26 @@ mod tests {
 
     #[test]
     fn projection_keeps_the_named_columns_in_the_given_order() {
-        let options = Options { columns: Some(vec!["event_type".into(), "line".into()]), ..Options::default() };
+        let options = Options {
+            columns: Some(vec!["event_type".into(), "line".into()]),
+            ..Options::default()
+        };
         let (batches, _, _) = read_all(b"{\"event_type\":\"x\"}\n", options);
-        let names: Vec<_> = batches[0].schema().fields().iter().map(|f| f.name().clone()).collect();
+        let names: Vec<_> = batches[0]
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
         assert_eq!(names, ["event_type", "line"]);
-        assert!(Pipeline::start(vec![], Options { columns: Some(vec!["nope".into()]), ..Options::default() }).is_err());
+        assert!(Pipeline::start(
+            vec![],
+            Options {
+                columns: Some(vec!["nope".into()]),
+                ..Options::default()
+            }
+        )
+        .is_err());
     }
 
     #[test]
@@ -469,7 +569,14 @@ mod tests {
         let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR";
         let (_, stats, _) = read_all(png, Options::default());
         assert_eq!(stats.rejects, stats.lines);
-        let mut p = Pipeline::start(vec![stream(png)], Options { on_error: OnError::Raise, ..Options::default() }).unwrap();
+        let mut p = Pipeline::start(
+            vec![stream(png)],
+            Options {
+                on_error: OnError::Raise,
+                ..Options::default()
+            },
+        )
+        .unwrap();
         assert!(matches!(p.next_batch(), Err(Error::Archive(m)) if m.contains("PNG")));
     }
 }

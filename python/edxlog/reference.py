@@ -259,50 +259,6 @@ class ReferenceReader:
 
 
 # ==========================================================================================
-# Columns and schema
-# ==========================================================================================
-
-
-def _schema():
-    from edxlog import SCHEMA
-
-    return SCHEMA
-
-
-def _selected_schema(columns) -> pa.Schema:
-    schema = _schema()
-    if columns is None:
-        return schema
-    if isinstance(columns, str):
-        raise TypeError("columns must be a list of column names, not a string")
-    columns = list(columns)
-    unknown = [c for c in columns if c not in schema.names]
-    if unknown:
-        raise ValueError(f"unknown column(s) {unknown}; the columns are {schema.names}")
-    if len(set(columns)) != len(columns):
-        raise ValueError(f"columns lists a name more than once: {columns}")
-    # Choice: the columns come back in the order they were asked for.
-    return pa.schema([schema.field(c) for c in columns], metadata=schema.metadata)
-
-
-def _records_to_batch(records, schema) -> pa.RecordBatch:
-    columns = list(zip(*records))
-    return pa.RecordBatch.from_arrays(
-        [_to_array(list(values), field.type) for values, field in zip(columns, schema)],
-        schema=schema,
-    )
-
-
-def _to_array(values, arrow_type) -> pa.Array:
-    if pa.types.is_dictionary(arrow_type):
-        # A dictionary-encoded column (event_source / event_type may be): build the values,
-        # then encode them with the schema's index type.
-        array = pa.array(values, type=arrow_type.value_type).dictionary_encode()
-        return array.cast(arrow_type) if array.type != arrow_type else array
-    return pa.array(values, type=arrow_type)
-
-
-# ==========================================================================================
 # §1 Inputs -> members
 # ==========================================================================================
 
@@ -1481,3 +1437,47 @@ def _course_fields(context, record, warnings):
     org_id = _non_empty_string(context.get("org_id")) if context else None
     record["org_id"] = org_id if org_id is not None else _org_from_course_id(course_id)
     record["user_id"] = _to_int(context.get("user_id"), "user_id", warnings) if context else None
+
+
+# ==========================================================================================
+# Records -> Arrow columns typed by edxlog.SCHEMA
+# ==========================================================================================
+
+
+def _schema():
+    from edxlog import SCHEMA
+
+    return SCHEMA
+
+
+def _selected_schema(columns) -> pa.Schema:
+    schema = _schema()
+    if columns is None:
+        return schema
+    if isinstance(columns, str):
+        raise TypeError("columns must be a list of column names, not a string")
+    columns = list(columns)
+    unknown = [c for c in columns if c not in schema.names]
+    if unknown:
+        raise ValueError(f"unknown column(s) {unknown}; the columns are {schema.names}")
+    if len(set(columns)) != len(columns):
+        raise ValueError(f"columns lists a name more than once: {columns}")
+    # Choice: the columns come back in the order they were asked for.
+    return pa.schema([schema.field(c) for c in columns], metadata=schema.metadata)
+
+
+def _records_to_batch(records, schema) -> pa.RecordBatch:
+    columns = list(zip(*records))
+    return pa.RecordBatch.from_arrays(
+        [_to_array(list(values), field.type) for values, field in zip(columns, schema)],
+        schema=schema,
+    )
+
+
+def _to_array(values, arrow_type) -> pa.Array:
+    if pa.types.is_dictionary(arrow_type):
+        # A dictionary-encoded column (event_source / event_type may be): build the values,
+        # then encode them with the schema's index type.
+        array = pa.array(values, type=arrow_type.value_type).dictionary_encode()
+        return array.cast(arrow_type) if array.type != arrow_type else array
+    return pa.array(values, type=arrow_type)

@@ -143,9 +143,14 @@ impl BatchBuilder {
                     }
                     list.append(true);
                 }
-                self.answers.append(true).expect("keys and values stay in step");
+                self.answers
+                    .append(true)
+                    .expect("keys and values stay in step");
             }
-            None => self.answers.append(false).expect("keys and values stay in step"),
+            None => self
+                .answers
+                .append(false)
+                .expect("keys and values stay in step"),
         }
         self.state.append_option(f.state.as_deref());
         self.video_id.append_option(f.video_id.as_deref());
@@ -246,8 +251,10 @@ impl CorrectMapBuilder {
             self.msg.append_option(e.msg.as_deref());
             self.hint.append_option(e.hint.as_deref());
             self.hintmode.append_option(e.hintmode.as_deref());
-            self.queuestate_key.append_option(e.queuestate_key.as_deref());
-            self.queuestate_time.append_option(e.queuestate_time.as_deref());
+            self.queuestate_key
+                .append_option(e.queuestate_key.as_deref());
+            self.queuestate_time
+                .append_option(e.queuestate_time.as_deref());
             self.entries += 1;
         }
         self.offsets.push(self.entries);
@@ -272,7 +279,11 @@ impl CorrectMapBuilder {
         }
         let valid = std::mem::take(&mut self.valid);
         self.entries = 0;
-        let field = Arc::new(Field::new("item", DataType::Struct(correct_map_fields()), true));
+        let field = Arc::new(Field::new(
+            "item",
+            DataType::Struct(correct_map_fields()),
+            true,
+        ));
         Arc::new(ListArray::new(
             field,
             OffsetBuffer::new(offsets.into()),

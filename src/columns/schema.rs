@@ -135,8 +135,12 @@ pub fn schema() -> SchemaRef {
             let fields: Vec<Field> = COLUMNS
                 .iter()
                 .map(|c| {
-                    Field::new(c.name, (c.data_type)(), c.name != "line" && c.name != "event_id" && c.name != "source")
-                        .with_metadata([(DOC_KEY.to_string(), c.doc.to_string())].into())
+                    Field::new(
+                        c.name,
+                        (c.data_type)(),
+                        c.name != "line" && c.name != "event_id" && c.name != "source",
+                    )
+                    .with_metadata([(DOC_KEY.to_string(), c.doc.to_string())].into())
                 })
                 .collect();
             Arc::new(Schema::new(fields))

@@ -28,9 +28,16 @@ pub enum Event {
     Piece(Arc<Member>, Piece),
     /// The member (or the archive) is damaged: no more lines from it. `line` is the number
     /// the next line would have had.
-    Corrupt { member: Arc<Member>, line: u64, message: String },
+    Corrupt {
+        member: Arc<Member>,
+        line: u64,
+        message: String,
+    },
     /// The member is not text lines (a PNG, say): its lines will all be rejects.
-    NotLogs { member: Arc<Member>, kind: &'static str },
+    NotLogs {
+        member: Arc<Member>,
+        kind: &'static str,
+    },
     /// The input could not be opened.
     Failed(Error),
 }
@@ -58,7 +65,10 @@ pub fn read_input(
         Ok(r) => r,
         Err(e) => return emit(Event::Failed(e)),
     };
-    let whole = Arc::new(Member { source: name.clone(), server });
+    let whole = Arc::new(Member {
+        source: name.clone(),
+        server,
+    });
     let outer = match maybe_gunzip(reader).and_then(|r| peek(r, SNIFF)) {
         Ok((head, r)) if is_tar(&head) => return read_tar(r, &name, counters, limits, emit),
         Ok((_, r)) => r,
@@ -95,7 +105,11 @@ fn read_member(
         return false;
     }
     let reader: Box<dyn Read + '_> = match declared {
-        Some(size) => Box::new(Sized { inner: reader, read: 0, size }),
+        Some(size) => Box::new(Sized {
+            inner: reader,
+            read: 0,
+            size,
+        }),
         None => reader,
     };
     let (head, mut body) = match maybe_gunzip(reader).and_then(|r| peek(r, SNIFF)) {
@@ -103,11 +117,16 @@ fn read_member(
         Err(e) => return emit(damage(&member, 1, e, 0)),
     };
     if let Some(kind) = binary_kind(&head) {
-        if !emit(Event::NotLogs { member: member.clone(), kind }) {
+        if !emit(Event::NotLogs {
+            member: member.clone(),
+            kind,
+        }) {
             return false;
         }
     }
-    let end = split_lines(&mut body, limits, &mut |piece| emit(Event::Piece(member.clone(), piece)));
+    let end = split_lines(&mut body, limits, &mut |piece| {
+        emit(Event::Piece(member.clone(), piece))
+    });
     counters.bytes_out.fetch_add(end.bytes, Ordering::Relaxed);
     if end.stopped {
         return false;
@@ -154,7 +173,10 @@ impl<R: Read> Read for Sized<R> {
         if n == 0 && !buf.is_empty() && self.read < self.size {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
-                format!("archive ends inside the member ({} of {} bytes)", self.read, self.size),
+                format!(
+                    "archive ends inside the member ({} of {} bytes)",
+                    self.read, self.size
+                ),
             ));
         }
         Ok(n)
@@ -187,12 +209,18 @@ fn read_tar(
             // damage (a cut .tar.gz), that one reject says it all.
             Err(e) => return last_member_failed || emit(archive_damage(archive_name, &e)),
         };
-        if !matches!(entry.header().entry_type(), EntryType::Regular | EntryType::Continuous) {
+        if !matches!(
+            entry.header().entry_type(),
+            EntryType::Regular | EntryType::Continuous
+        ) {
             continue;
         }
         let path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let declared = entry.size();
-        let member = Arc::new(Member { server: server_of(&path), source: path });
+        let member = Arc::new(Member {
+            server: server_of(&path),
+            source: path,
+        });
         let before = counters.members.load(Ordering::Relaxed);
         let mut failed = false;
         let keep_going = read_member(
@@ -216,14 +244,16 @@ fn read_tar(
 }
 
 fn archive_damage(archive_name: &str, e: &io::Error) -> Event {
-    let member = Arc::new(Member { source: archive_name.to_string(), server: None });
+    let member = Arc::new(Member {
+        source: archive_name.to_string(),
+        server: None,
+    });
     Event::Corrupt {
         member,
         line: 1,
         message: format!("corrupt archive {archive_name}: {e}"),
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -7,7 +7,10 @@ use flate2::read::MultiGzDecoder;
 pub const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// Reads up to `n` bytes from the front of `reader` and gives them back in front of the rest.
-pub fn peek<'a>(mut reader: Box<dyn Read + 'a>, n: usize) -> io::Result<(Vec<u8>, Box<dyn Read + 'a>)> {
+pub fn peek<'a>(
+    mut reader: Box<dyn Read + 'a>,
+    n: usize,
+) -> io::Result<(Vec<u8>, Box<dyn Read + 'a>)> {
     let mut head = Vec::with_capacity(n);
     (&mut reader).take(n as u64).read_to_end(&mut head)?;
     let again = Cursor::new(head.clone()).chain(reader);
@@ -29,7 +32,10 @@ pub fn is_tar(head: &[u8]) -> bool {
 pub fn maybe_gunzip<'a>(reader: Box<dyn Read + 'a>) -> io::Result<Box<dyn Read + 'a>> {
     let (head, reader) = peek(reader, 2)?;
     Ok(if is_gzip(&head) {
-        Box::new(MultiGzDecoder::new(io::BufReader::with_capacity(256 * 1024, reader)))
+        Box::new(MultiGzDecoder::new(io::BufReader::with_capacity(
+            256 * 1024,
+            reader,
+        )))
     } else {
         reader
     })
@@ -99,7 +105,10 @@ mod tests {
         let g = gz(&b"{\"a\":1}\n".repeat(1000));
         let cut = g[..g.len() / 2].to_vec();
         let mut out = Vec::new();
-        assert!(maybe_gunzip(Box::new(Cursor::new(cut))).unwrap().read_to_end(&mut out).is_err());
+        assert!(maybe_gunzip(Box::new(Cursor::new(cut)))
+            .unwrap()
+            .read_to_end(&mut out)
+            .is_err());
     }
 
     #[test]

@@ -14,7 +14,11 @@ use crate::accounting::RAW_LIMIT;
 pub enum Piece {
     /// Whole lines (each ends with `\n`, but perhaps the member's last), the first numbered
     /// `first_line`, `count` of them.
-    Lines { first_line: u64, count: u64, data: Vec<u8> },
+    Lines {
+        first_line: u64,
+        count: u64,
+        data: Vec<u8>,
+    },
     /// A line longer than the limit: its number, length and first bytes.
     LongLine { line: u64, len: u64, head: Vec<u8> },
 }
@@ -104,7 +108,11 @@ impl Splitter {
                         let room = RAW_LIMIT.saturating_sub(head.len());
                         head.extend_from_slice(&data[..room.min(i)]);
                         let (head, len) = self.long.take().expect("long line in progress");
-                        let piece = Piece::LongLine { line: self.next_line, len, head };
+                        let piece = Piece::LongLine {
+                            line: self.next_line,
+                            len,
+                            head,
+                        };
                         self.next_line += 1;
                         if !self.send(emit, piece) {
                             return false;
@@ -133,7 +141,11 @@ impl Splitter {
                     head.extend_from_slice(&data[consumed..nl]);
                     head.truncate(RAW_LIMIT);
                     self.partial_start = 0;
-                    let piece = Piece::LongLine { line: self.next_line, len: line_len as u64, head };
+                    let piece = Piece::LongLine {
+                        line: self.next_line,
+                        len: line_len as u64,
+                        head,
+                    };
                     self.next_line += 1;
                     if !self.send(emit, piece) {
                         return false;
@@ -142,12 +154,11 @@ impl Splitter {
                     self.pending.extend_from_slice(&data[consumed..=nl]);
                     self.partial_start = self.pending.len();
                     self.pending_lines += 1;
-                    if self.pending_lines as usize >= self.limits.max_lines
-                        || self.pending.len() >= self.limits.max_bytes
+                    if (self.pending_lines as usize >= self.limits.max_lines
+                        || self.pending.len() >= self.limits.max_bytes)
+                        && !self.flush(emit)
                     {
-                        if !self.flush(emit) {
-                            return false;
-                        }
+                        return false;
                     }
                 }
                 consumed = nl + 1;
@@ -180,7 +191,11 @@ impl Splitter {
         let partial = self.pending.split_off(self.partial_start);
         let data = std::mem::replace(&mut self.pending, partial);
         self.partial_start = 0;
-        let piece = Piece::Lines { first_line: self.next_line, count: self.pending_lines, data };
+        let piece = Piece::Lines {
+            first_line: self.next_line,
+            count: self.pending_lines,
+            data,
+        };
         self.next_line += self.pending_lines;
         self.pending_lines = 0;
         self.send(emit, piece)
@@ -194,7 +209,11 @@ impl Splitter {
                 return;
             }
             if clean_end {
-                let piece = Piece::LongLine { line: self.next_line, len, head };
+                let piece = Piece::LongLine {
+                    line: self.next_line,
+                    len,
+                    head,
+                };
                 self.next_line += 1;
                 self.send(emit, piece);
             }
@@ -245,23 +264,32 @@ mod tests {
         let mut out = Vec::new();
         let end = split_lines(&mut Trickle { data, step }, limits, &mut |p| {
             match p {
-                Piece::Lines { first_line, count, data } => {
+                Piece::Lines {
+                    first_line,
+                    count,
+                    data,
+                } => {
                     let lines: Vec<_> = lines_of(&data).collect();
                     assert_eq!(lines.len() as u64, count);
                     for (i, l) in lines.into_iter().enumerate() {
                         out.push((first_line + i as u64, l.to_vec()));
                     }
                 }
-                Piece::LongLine { line, len, head } => {
-                    out.push((line, format!("LONG {len} {}", String::from_utf8_lossy(&head)).into_bytes()))
-                }
+                Piece::LongLine { line, len, head } => out.push((
+                    line,
+                    format!("LONG {len} {}", String::from_utf8_lossy(&head)).into_bytes(),
+                )),
             }
             true
         });
         (out, end)
     }
 
-    const WIDE: SplitLimits = SplitLimits { max_lines: 3, max_bytes: 1 << 20, max_line_bytes: 1 << 20 };
+    const WIDE: SplitLimits = SplitLimits {
+        max_lines: 3,
+        max_bytes: 1 << 20,
+        max_line_bytes: 1 << 20,
+    };
 
     #[test]
     fn line_numbers_survive_every_buffer_boundary() {
@@ -293,7 +321,11 @@ mod tests {
 
     #[test]
     fn overlong_lines_become_long_pieces_with_bounded_heads() {
-        let limits = SplitLimits { max_lines: 100, max_bytes: 1 << 20, max_line_bytes: 5 };
+        let limits = SplitLimits {
+            max_lines: 100,
+            max_bytes: 1 << 20,
+            max_line_bytes: 5,
+        };
         let mut data = b"ok\n".to_vec();
         data.extend(std::iter::repeat_n(b'x', 10_000));
         data.extend(b"\nfine\n123456");
@@ -342,6 +374,13 @@ mod tests {
         });
         assert_eq!(end.lines, 2);
         assert!(end.error.is_some());
-        assert_eq!(got, [Piece::Lines { first_line: 1, count: 2, data: b"a\nb\n".to_vec() }]);
+        assert_eq!(
+            got,
+            [Piece::Lines {
+                first_line: 1,
+                count: 2,
+                data: b"a\nb\n".to_vec()
+            }]
+        );
     }
 }

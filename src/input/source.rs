@@ -15,7 +15,10 @@ pub enum Spec {
     Path(PathBuf),
     Stdin,
     /// An already-open byte stream (a Python file object, say) and its display name.
-    Stream { name: String, reader: Box<dyn Read + Send> },
+    Stream {
+        name: String,
+        reader: Box<dyn Read + Send>,
+    },
 }
 
 pub enum Origin {
@@ -38,8 +41,16 @@ pub fn expand(specs: Vec<Spec>) -> Result<Vec<Input>> {
     let mut out = Vec::new();
     for spec in specs {
         match spec {
-            Spec::Stdin => out.push(Input { origin: Origin::Stdin, name: "<stdin>".into(), server: None }),
-            Spec::Stream { name, reader } => out.push(Input { origin: Origin::Stream(reader), name, server: None }),
+            Spec::Stdin => out.push(Input {
+                origin: Origin::Stdin,
+                name: "<stdin>".into(),
+                server: None,
+            }),
+            Spec::Stream { name, reader } => out.push(Input {
+                origin: Origin::Stream(reader),
+                name,
+                server: None,
+            }),
             Spec::Path(p) => {
                 let meta = fs::metadata(&p).map_err(|e| match e.kind() {
                     io::ErrorKind::NotFound => Error::NotFound(p.display().to_string()),
@@ -53,14 +64,24 @@ pub fn expand(specs: Vec<Spec>) -> Result<Vec<Input>> {
                         let mut parts = rel.components();
                         let first = parts.next();
                         let server = match (first, parts.next()) {
-                            (Some(f), Some(_)) => Some(f.as_os_str().to_string_lossy().into_owned()),
+                            (Some(f), Some(_)) => {
+                                Some(f.as_os_str().to_string_lossy().into_owned())
+                            }
                             _ => None,
                         };
                         let full = p.join(&rel);
-                        out.push(Input { name: full.display().to_string(), origin: Origin::File(full), server });
+                        out.push(Input {
+                            name: full.display().to_string(),
+                            origin: Origin::File(full),
+                            server,
+                        });
                     }
                 } else {
-                    out.push(Input { name: p.display().to_string(), origin: Origin::File(p), server: None });
+                    out.push(Input {
+                        name: p.display().to_string(),
+                        origin: Origin::File(p),
+                        server: None,
+                    });
                 }
             }
         }
@@ -73,7 +94,9 @@ fn walk(root: &Path, rel: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
     let entries = fs::read_dir(&dir).map_err(|e| Error::Io(dir.display().to_string(), e))?;
     for entry in entries {
         let entry = entry.map_err(|e| Error::Io(dir.display().to_string(), e))?;
-        let kind = entry.file_type().map_err(|e| Error::Io(entry.path().display().to_string(), e))?;
+        let kind = entry
+            .file_type()
+            .map_err(|e| Error::Io(entry.path().display().to_string(), e))?;
         let rel = rel.join(entry.file_name());
         if kind.is_dir() {
             walk(root, &rel, files)?;
@@ -95,7 +118,10 @@ impl Input {
             Origin::Stdin => Box::new(io::stdin()),
             Origin::Stream(r) => r,
         };
-        Ok(Box::new(SourceReader { inner, count: bytes_in }))
+        Ok(Box::new(SourceReader {
+            inner,
+            count: bytes_in,
+        }))
     }
 }
 
@@ -136,7 +162,15 @@ mod tests {
         let inputs = expand(vec![Spec::Path(root.clone())]).unwrap();
         let got: Vec<_> = inputs
             .iter()
-            .map(|i| (i.name.strip_prefix(&root.display().to_string()).unwrap().to_string(), i.server.clone()))
+            .map(|i| {
+                (
+                    i.name
+                        .strip_prefix(&root.display().to_string())
+                        .unwrap()
+                        .to_string(),
+                    i.server.clone(),
+                )
+            })
             .collect();
         assert_eq!(
             got,
@@ -152,7 +186,9 @@ mod tests {
 
     #[test]
     fn a_missing_path_is_not_found() {
-        let err = expand(vec![Spec::Path("/no/such/edxlog/file.log".into())]).err().unwrap();
+        let err = expand(vec![Spec::Path("/no/such/edxlog/file.log".into())])
+            .err()
+            .unwrap();
         assert!(matches!(err, Error::NotFound(p) if p.contains("/no/such/edxlog/file.log")));
     }
 }

@@ -34,13 +34,18 @@ struct PyFileReader(Py<PyAny>);
 impl Read for PyFileReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         Python::attach(|py| {
-            let data = self.0.call_method1(py, "read", (buf.len(),)).map_err(io::Error::other)?;
+            let data = self
+                .0
+                .call_method1(py, "read", (buf.len(),))
+                .map_err(io::Error::other)?;
             let data = data.bind(py);
             if data.is_none() {
                 return Ok(0); // a non-blocking stream with nothing yet: treat as the end
             }
             let bytes = data.cast::<PyBytes>().map_err(|_| {
-                io::Error::other("the file object must be opened in binary mode (read() returned str)")
+                io::Error::other(
+                    "the file object must be opened in binary mode (read() returned str)",
+                )
             })?;
             let b = bytes.as_bytes();
             if b.len() > buf.len() {
@@ -55,7 +60,11 @@ impl Read for PyFileReader {
 fn spec_of(obj: &Bound<'_, PyAny>, needs_gil: &mut bool) -> PyResult<Spec> {
     if obj.cast::<PyString>().is_ok() {
         let s: String = obj.extract()?;
-        return Ok(if s == "-" { Spec::Stdin } else { Spec::Path(s.into()) });
+        return Ok(if s == "-" {
+            Spec::Stdin
+        } else {
+            Spec::Path(s.into())
+        });
     }
     if obj.hasattr("__fspath__")? {
         let path: std::path::PathBuf = obj.extract()?;
@@ -68,7 +77,10 @@ fn spec_of(obj: &Bound<'_, PyAny>, needs_gil: &mut bool) -> PyResult<Spec> {
             .and_then(|n| n.extract::<String>().ok())
             .unwrap_or_else(|| "<stream>".to_string());
         *needs_gil = true;
-        return Ok(Spec::Stream { name, reader: Box::new(PyFileReader(obj.clone().unbind())) });
+        return Ok(Spec::Stream {
+            name,
+            reader: Box::new(PyFileReader(obj.clone().unbind())),
+        });
     }
     Err(PyTypeError::new_err(format!(
         "cannot read from {}: pass a path, a list of paths, \"-\" for stdin, or a binary file object",
@@ -78,7 +90,10 @@ fn spec_of(obj: &Bound<'_, PyAny>, needs_gil: &mut bool) -> PyResult<Spec> {
 
 fn specs_of(source: &Bound<'_, PyAny>, needs_gil: &mut bool) -> PyResult<Vec<Spec>> {
     if source.cast::<PyList>().is_ok() || source.cast::<PyTuple>().is_ok() {
-        source.try_iter()?.map(|item| spec_of(&item?, needs_gil)).collect()
+        source
+            .try_iter()?
+            .map(|item| spec_of(&item?, needs_gil))
+            .collect()
     } else {
         Ok(vec![spec_of(source, needs_gil)?])
     }
@@ -95,7 +110,9 @@ impl Reader {
         let mut interrupt: Option<PyErr> = None;
         let result = py.detach(|| {
             let mut guard = self.lock();
-            let Some(pipeline) = guard.as_mut() else { return Ok(None) };
+            let Some(pipeline) = guard.as_mut() else {
+                return Ok(None);
+            };
             pipeline.next_batch_polling(&mut || {
                 Python::attach(|py| match py.check_signals() {
                     Ok(()) => false,
@@ -129,15 +146,27 @@ impl Reader {
         let on_error = match on_error {
             "skip" => OnError::Skip,
             "raise" => OnError::Raise,
-            other => return Err(PyValueError::new_err(format!("on_error must be \"skip\" or \"raise\", not {other:?}"))),
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "on_error must be \"skip\" or \"raise\", not {other:?}"
+                )))
+            }
         };
         if threads == Some(0) {
             return Err(PyValueError::new_err("threads must be at least 1"));
         }
         let mut needs_gil = false;
         let specs = specs_of(source, &mut needs_gil)?;
-        let options = Options { batch_size, threads, columns, on_error, max_line_bytes };
-        let pipeline = py.detach(|| Pipeline::start(specs, options)).map_err(to_py_err)?;
+        let options = Options {
+            batch_size,
+            threads,
+            columns,
+            on_error,
+            max_line_bytes,
+        };
+        let pipeline = py
+            .detach(|| Pipeline::start(specs, options))
+            .map_err(to_py_err)?;
         Ok(Reader {
             shared: pipeline.shared(),
             schema: pipeline.schema(),
@@ -157,7 +186,9 @@ impl Reader {
     }
 
     fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        self.next_batch(py)?.map(|b| PyRecordBatch::new(b).into_pyarrow(py)).transpose()
+        self.next_batch(py)?
+            .map(|b| PyRecordBatch::new(b).into_pyarrow(py))
+            .transpose()
     }
 
     /// Reads everything left into a pyarrow.Table.
@@ -192,8 +223,12 @@ impl Reader {
     /// (source, line, error, raw).
     fn rejects<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let rejects = self.shared.rejects();
-        let (mut source, mut line, mut error, mut raw) =
-            (StringBuilder::new(), Int64Builder::new(), StringBuilder::new(), BinaryBuilder::new());
+        let (mut source, mut line, mut error, mut raw) = (
+            StringBuilder::new(),
+            Int64Builder::new(),
+            StringBuilder::new(),
+            BinaryBuilder::new(),
+        );
         for r in &rejects {
             source.append_value(&r.source);
             line.append_value(r.line as i64);
@@ -206,9 +241,14 @@ impl Reader {
             Field::new("error", DataType::Utf8, false),
             Field::new("raw", DataType::Binary, false),
         ]));
-        let columns: Vec<ArrayRef> =
-            vec![Arc::new(source.finish()), Arc::new(line.finish()), Arc::new(error.finish()), Arc::new(raw.finish())];
-        let batch = RecordBatch::try_new(schema.clone(), columns).map_err(|e| to_py_err(Error::Internal(e.to_string())))?;
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(source.finish()),
+            Arc::new(line.finish()),
+            Arc::new(error.finish()),
+            Arc::new(raw.finish()),
+        ];
+        let batch = RecordBatch::try_new(schema.clone(), columns)
+            .map_err(|e| to_py_err(Error::Internal(e.to_string())))?;
         PyTable::try_new(vec![batch], schema)?.into_pyarrow(py)
     }
 
@@ -265,6 +305,9 @@ impl Reader {
 
     fn __repr__(&self) -> String {
         let s = self.shared.stats();
-        format!("<edxlog.Reader rows={} rejects={} lines={}>", s.rows, s.rejects, s.lines)
+        format!(
+            "<edxlog.Reader rows={} rejects={} lines={}>",
+            s.rows, s.rejects, s.lines
+        )
     }
 }

@@ -78,7 +78,7 @@ pub fn to_int(v: Json<'_>, column: &str, warnings: &mut Warnings) -> Option<i64>
         }
         Kind::Float(f) if f.fract() == 0.0 => {
             // i64::MAX as f64 rounds up to 2^63, which is out of range.
-            if f >= -9_223_372_036_854_775_808.0 && f < 9_223_372_036_854_775_808.0 {
+            if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f) {
                 Some(f as i64)
             } else {
                 out_of_range(warnings);
@@ -213,13 +213,31 @@ mod tests {
         assert_eq!(int("3.0"), (Some(3), vec![]));
         assert_eq!(int(r#""""#), (None, vec![]));
         assert_eq!(int("null"), (None, vec![]));
-        assert_eq!(int("18446744073709551616"), (None, vec!["c: out of range".to_string()]));
-        assert_eq!(int("9223372036854775808"), (None, vec!["c: out of range".to_string()]));
+        assert_eq!(
+            int("18446744073709551616"),
+            (None, vec!["c: out of range".to_string()])
+        );
+        assert_eq!(
+            int("9223372036854775808"),
+            (None, vec!["c: out of range".to_string()])
+        );
         assert_eq!(int("1e400"), (None, vec!["c: out of range".to_string()]));
-        assert_eq!(int(r#""99999999999999999999""#), (None, vec!["c: out of range".to_string()]));
-        assert_eq!(int(r#""abc""#), (None, vec!["c: cannot convert string to int64".to_string()]));
-        assert_eq!(int("3.5"), (None, vec!["c: cannot convert number to int64".to_string()]));
-        assert_eq!(int("true"), (None, vec!["c: cannot convert bool to int64".to_string()]));
+        assert_eq!(
+            int(r#""99999999999999999999""#),
+            (None, vec!["c: out of range".to_string()])
+        );
+        assert_eq!(
+            int(r#""abc""#),
+            (None, vec!["c: cannot convert string to int64".to_string()])
+        );
+        assert_eq!(
+            int("3.5"),
+            (None, vec!["c: cannot convert number to int64".to_string()])
+        );
+        assert_eq!(
+            int("true"),
+            (None, vec!["c: cannot convert bool to int64".to_string()])
+        );
     }
 
     #[test]
@@ -229,8 +247,17 @@ mod tests {
         assert_eq!(float(r#""1.5""#), (Some(1.5), vec![]));
         assert_eq!(float(r#"".5e1""#), (Some(5.0), vec![]));
         assert_eq!(float("1e400"), (None, vec!["c: out of range".to_string()]));
-        assert_eq!(float(r#""1e400""#), (None, vec!["c: out of range".to_string()]));
-        assert_eq!(float(r#""inf""#), (None, vec!["c: cannot convert string to float64".to_string()]));
+        assert_eq!(
+            float(r#""1e400""#),
+            (None, vec!["c: out of range".to_string()])
+        );
+        assert_eq!(
+            float(r#""inf""#),
+            (
+                None,
+                vec!["c: cannot convert string to float64".to_string()]
+            )
+        );
         assert_eq!(float(r#""1.""#), (Some(1.0), vec![]));
     }
 
@@ -244,6 +271,9 @@ mod tests {
         assert_eq!(s(r#""""#), (Some(String::new()), vec![]));
         assert_eq!(s("1.0"), (Some("1.0".into()), vec![]));
         assert_eq!(s("12"), (Some("12".into()), vec![]));
-        assert_eq!(s("[1]"), (None, vec!["c: cannot convert array to string".to_string()]));
+        assert_eq!(
+            s("[1]"),
+            (None, vec!["c: cannot convert array to string".to_string()])
+        );
     }
 }

@@ -77,10 +77,19 @@ mod tests {
     #[test]
     fn course_v1_ids_anywhere_in_a_path() {
         let cases = [
-            ("/courses/course-v1:edX+DemoX+Demo_Course/courseware/x/", "course-v1:edX+DemoX+Demo_Course"),
-            ("https://studio.example/course/course-v1:MITx+6.00x+2T2015?x=1", "course-v1:MITx+6.00x+2T2015"),
+            (
+                "/courses/course-v1:edX+DemoX+Demo_Course/courseware/x/",
+                "course-v1:edX+DemoX+Demo_Course",
+            ),
+            (
+                "https://studio.example/course/course-v1:MITx+6.00x+2T2015?x=1",
+                "course-v1:MITx+6.00x+2T2015",
+            ),
             ("/assets/course-v1:A+B+C/", "course-v1:A+B+C"),
-            ("/x/block-v1:A+B+C+type@problem+block@1/handler/course-v1:O+N+R", "course-v1:O+N+R"),
+            (
+                "/x/block-v1:A+B+C+type@problem+block@1/handler/course-v1:O+N+R",
+                "course-v1:O+N+R",
+            ),
         ];
         for (url, want) in cases {
             assert_eq!(course_id_from_url(url), Some(want), "{url}");
@@ -93,7 +102,10 @@ mod tests {
             course_id_from_url("http://x/courses/MITx/6.002x/2012_Fall/courseware"),
             Some("MITx/6.002x/2012_Fall")
         );
-        assert_eq!(course_id_from_url("/courses/edX/E929/2014_T2"), Some("edX/E929/2014_T2"));
+        assert_eq!(
+            course_id_from_url("/courses/edX/E929/2014_T2"),
+            Some("edX/E929/2014_T2")
+        );
         assert_eq!(course_id_from_url("/courses/edX/E929/"), None);
         assert_eq!(course_id_from_url("/courses/edX//x/"), None);
         assert_eq!(course_id_from_url("/dashboard"), None);

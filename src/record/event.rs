@@ -43,7 +43,10 @@ fn decode_level<R>(
     level: usize,
     f: impl FnOnce(Payload<'_>, &mut Warnings) -> R,
 ) -> R {
-    let first = s.trim_start_matches(|c: char| c.is_ascii_whitespace()).chars().next();
+    let first = s
+        .trim_start_matches(|c: char| c.is_ascii_whitespace())
+        .chars()
+        .next();
     if !matches!(first, Some('{' | '[' | '"')) {
         return f(Payload::Get(s), warnings);
     }
@@ -61,7 +64,10 @@ fn decode_level<R>(
         }
         Err(_) if first == Some('"') => {
             // A quoted GET string cut short: no closing quote, still a usable payload.
-            return f(Payload::Get(&s[s.find('"').map_or(0, |i| i + 1)..]), warnings);
+            return f(
+                Payload::Get(&s[s.find('"').map_or(0, |i| i + 1)..]),
+                warnings,
+            );
         }
         Err(_) => {
             warnings.push(UNDECODABLE);
@@ -109,7 +115,10 @@ pub struct CorrectMapEntry<'a> {
 
 /// Event types whose GET-style payload holds the submitted answers.
 fn carries_get_answers(event_type: &str) -> bool {
-    matches!(event_type, "problem_check" | "problem_save" | "problem_graded")
+    matches!(
+        event_type,
+        "problem_check" | "problem_save" | "problem_graded"
+    )
 }
 
 enum Family {
@@ -250,7 +259,10 @@ fn answers<'a>(v: Json<'a>, w: &mut Warnings) -> Option<Answers<'a>> {
         }
         Kind::Str(s) => non_empty(decode_get_payload(s)),
         kind => {
-            w.push(format!("answers: cannot convert {} to map", kind.type_name()));
+            w.push(format!(
+                "answers: cannot convert {} to map",
+                kind.type_name()
+            ));
             None
         }
     }
@@ -271,11 +283,15 @@ fn correct_map<'a>(
                     continue;
                 }
                 let text = |k: &str| entry.get(k).and_then(to_text);
-                let queuestate = entry.get("queuestate").filter(|q| matches!(q.kind(), Kind::Object(_)));
+                let queuestate = entry
+                    .get("queuestate")
+                    .filter(|q| matches!(q.kind(), Kind::Object(_)));
                 out.push(CorrectMapEntry {
                     answer_id: Cow::Borrowed(id),
                     correctness: text("correctness"),
-                    npoints: entry.get("npoints").and_then(|n| to_float(n, "correct_map.npoints", w)),
+                    npoints: entry
+                        .get("npoints")
+                        .and_then(|n| to_float(n, "correct_map.npoints", w)),
                     msg: text("msg"),
                     hint: text("hint"),
                     hintmode: text("hintmode"),
@@ -300,10 +316,14 @@ fn correct_map<'a>(
                 return None;
             }
             let mut inner = Parser::default();
-            correct_map(root, &mut inner, w).map(|entries| entries.into_iter().map(owned_entry).collect())
+            correct_map(root, &mut inner, w)
+                .map(|entries| entries.into_iter().map(owned_entry).collect())
         }
         kind => {
-            w.push(format!("correct_map: cannot convert {} to map", kind.type_name()));
+            w.push(format!(
+                "correct_map: cannot convert {} to map",
+                kind.type_name()
+            ));
             None
         }
     }
@@ -333,15 +353,27 @@ mod tests {
         let mut inner = Parser::default();
         let mut side = Parser::default();
         let line = format!(r#"{{"event":{event_json}}}"#);
-        let doc = outer.parse(line.as_bytes()).unwrap_or_else(|e| panic!("{line} {e:?}"));
+        let doc = outer
+            .parse(line.as_bytes())
+            .unwrap_or_else(|e| panic!("{line} {e:?}"));
         let ev = doc.root().get("event").unwrap();
         let mut w = Warnings::default();
         let summary = match ev.kind() {
             Kind::Str(s) => with_string_payload(s, &mut inner, &mut w, |p, w| {
                 summarize(&EventFields::from_payload(p, event_type, &mut side, w))
             }),
-            Kind::Object(_) => summarize(&EventFields::from_payload(Payload::Object(ev), event_type, &mut side, &mut w)),
-            Kind::Array(_) => summarize(&EventFields::from_payload(Payload::List(ev), event_type, &mut side, &mut w)),
+            Kind::Object(_) => summarize(&EventFields::from_payload(
+                Payload::Object(ev),
+                event_type,
+                &mut side,
+                &mut w,
+            )),
+            Kind::Array(_) => summarize(&EventFields::from_payload(
+                Payload::List(ev),
+                event_type,
+                &mut side,
+                &mut w,
+            )),
             _ => String::new(),
         };
         (w.0, summary)
@@ -350,7 +382,15 @@ mod tests {
     fn summarize(e: &EventFields) -> String {
         let answers = e.answers.as_ref().map(|a| {
             a.iter()
-                .map(|(k, v)| format!("{k}={}", v.iter().map(|x| x.as_deref().unwrap_or("~")).collect::<Vec<_>>().join("|")))
+                .map(|(k, v)| {
+                    format!(
+                        "{k}={}",
+                        v.iter()
+                            .map(|x| x.as_deref().unwrap_or("~"))
+                            .collect::<Vec<_>>()
+                            .join("|")
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join(";")
         });
@@ -363,20 +403,37 @@ mod tests {
 
     #[test]
     fn quoted_get_payload_decodes_to_answers() {
-        let (w, s) = fields_of("problem_check", r#""\"input_i4x-edX-E929-problem-4_2_1=3.14&input_i4x-edX-E929-problem-4_3_1=4500\"""#);
+        let (w, s) = fields_of(
+            "problem_check",
+            r#""\"input_i4x-edX-E929-problem-4_2_1=3.14&input_i4x-edX-E929-problem-4_3_1=4500\"""#,
+        );
         assert!(w.is_empty());
-        assert!(s.contains(r#"answers=Some("i4x-edX-E929-problem-4_2_1=3.14;i4x-edX-E929-problem-4_3_1=4500")"#), "{s}");
+        assert!(
+            s.contains(
+                r#"answers=Some("i4x-edX-E929-problem-4_2_1=3.14;i4x-edX-E929-problem-4_3_1=4500")"#
+            ),
+            "{s}"
+        );
     }
 
     #[test]
     fn unquoted_get_payload_with_checkbox_keys_decodes_to_answers() {
-        let (_, s) = fields_of("problem_check", r#""input_p_2_1%5B%5D=choice_1&input_p_2_1%5B%5D=choice_3""#);
-        assert!(s.contains(r#"answers=Some("p_2_1=choice_1|choice_3")"#), "{s}");
+        let (_, s) = fields_of(
+            "problem_check",
+            r#""input_p_2_1%5B%5D=choice_1&input_p_2_1%5B%5D=choice_3""#,
+        );
+        assert!(
+            s.contains(r#"answers=Some("p_2_1=choice_1|choice_3")"#),
+            "{s}"
+        );
     }
 
     #[test]
     fn problem_graded_list_takes_the_get_string() {
-        let (_, s) = fields_of("problem_graded", r#"["input_p_2_1=choice_2", "<div>html</div>"]"#);
+        let (_, s) = fields_of(
+            "problem_graded",
+            r#"["input_p_2_1=choice_2", "<div>html</div>"]"#,
+        );
         assert!(s.contains(r#"answers=Some("p_2_1=choice_2")"#), "{s}");
     }
 
@@ -389,12 +446,18 @@ mod tests {
 
     #[test]
     fn video_and_seq_and_book_fields_by_family() {
-        let (_, s) = fields_of("play_video", r#""{\"id\":\"v1\",\"currentTime\":1.264,\"code\":\"FU3\",\"speed\":\"1.0\"}""#);
+        let (_, s) = fields_of(
+            "play_video",
+            r#""{\"id\":\"v1\",\"currentTime\":1.264,\"code\":\"FU3\",\"speed\":\"1.0\"}""#,
+        );
         assert!(s.contains(r#"video=Some("v1")/Some(1.264)"#), "{s}");
         let (_, s) = fields_of("seq_goto", r#""{\"id\":\"s\",\"old\":\"3\",\"new\":5}""#);
         assert!(s.contains(r#"seq=Some("s")/Some(3)/Some(5)"#), "{s}");
         let (_, s) = fields_of("book", r#"{"type":"gotopage","old":2,"new":25}"#);
-        assert!(s.contains(r#"book=Some("gotopage")/Some(2)/Some(25)"#), "{s}");
+        assert!(
+            s.contains(r#"book=Some("gotopage")/Some(2)/Some(25)"#),
+            "{s}"
+        );
         // The same keys mean nothing for another family.
         let (_, s) = fields_of("page_close", r#"{"id":"x","old":1}"#);
         assert!(s.contains("seq=None/None/None"), "{s}");
@@ -408,13 +471,22 @@ mod tests {
                "correct_map":{"p_2_1":{"correctness":"correct","npoints":null,"queuestate":null},"p_3_1":"junk"}}"#,
         );
         assert_eq!(w, ["correct_map: entry is not an object"]);
-        assert!(s.contains(r#"answers=Some("p_2_1=choice_1|choice_2;p_3_1=x;p_4_1=7")"#), "{s}");
+        assert!(
+            s.contains(r#"answers=Some("p_2_1=choice_1|choice_2;p_3_1=x;p_4_1=7")"#),
+            "{s}"
+        );
         assert!(s.contains("cm=Some(1)"), "{s}");
     }
 
     #[test]
     fn problem_show_takes_problem() {
-        let (_, s) = fields_of("problem_show", r#"{"problem":"i4x://MITx/6.00x/problem/L15"}"#);
-        assert!(s.contains(r#"problem_id=Some("i4x://MITx/6.00x/problem/L15")"#), "{s}");
+        let (_, s) = fields_of(
+            "problem_show",
+            r#"{"problem":"i4x://MITx/6.00x/problem/L15"}"#,
+        );
+        assert!(
+            s.contains(r#"problem_id=Some("i4x://MITx/6.00x/problem/L15")"#),
+            "{s}"
+        );
     }
 }

@@ -56,7 +56,14 @@ mod tests {
 
     fn flat(a: &Answers) -> Vec<(String, Vec<String>)> {
         a.iter()
-            .map(|(k, v)| (k.to_string(), v.iter().map(|x| x.as_deref().unwrap_or("<null>").to_string()).collect()))
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    v.iter()
+                        .map(|x| x.as_deref().unwrap_or("<null>").to_string())
+                        .collect(),
+                )
+            })
             .collect()
     }
 
@@ -68,7 +75,10 @@ mod tests {
         assert_eq!(
             flat(&a),
             [
-                ("problem1_2_1".into(), vec!["choice_1".into(), "choice_3".into()]),
+                (
+                    "problem1_2_1".into(),
+                    vec!["choice_1".into(), "choice_3".into()]
+                ),
                 ("problem1_3_1".into(), vec!["choice_2".into()]),
             ]
         );
@@ -90,7 +100,13 @@ mod tests {
     #[test]
     fn pieces_without_equals_and_empty_pieces() {
         let a = decode_get_payload("&&input_a&input_b=1&");
-        assert_eq!(flat(&a), [("a".into(), vec!["".into()]), ("b".into(), vec!["1".into()])]);
+        assert_eq!(
+            flat(&a),
+            [
+                ("a".into(), vec!["".into()]),
+                ("b".into(), vec!["1".into()])
+            ]
+        );
     }
 
     #[test]

@@ -464,10 +464,7 @@ mod tests {
     #[test]
     fn invalid_json_is_an_error_not_a_panic() {
         for text in ["{", "{}{}", "NaN", r#"{"a":Infinity}"#, r#""\ud800""#, ""] {
-            assert!(
-                Parser::default().parse(text.as_bytes()).is_err(),
-                "{text}"
-            );
+            assert!(Parser::default().parse(text.as_bytes()).is_err(), "{text}");
         }
     }
 

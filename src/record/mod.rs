@@ -60,8 +60,14 @@ fn is_trimmed(b: u8) -> bool {
 
 /// The line without surrounding whitespace and NULs, and whether a NUL was among them.
 pub fn trim_line(raw: &[u8]) -> (&[u8], bool) {
-    let start = raw.iter().position(|&b| !is_trimmed(b)).unwrap_or(raw.len());
-    let end = raw.iter().rposition(|&b| !is_trimmed(b)).map_or(start, |i| i + 1);
+    let start = raw
+        .iter()
+        .position(|&b| !is_trimmed(b))
+        .unwrap_or(raw.len());
+    let end = raw
+        .iter()
+        .rposition(|&b| !is_trimmed(b))
+        .map_or(start, |i| i + 1);
     let nul = raw[..start].contains(&0) || raw[end..].contains(&0);
     (&raw[start..end], nul)
 }
@@ -105,11 +111,16 @@ impl LineReader {
                 None => return Err(NotARow::Reject("not a JSON object".into())),
             }
         };
-        let doc = self.line.parse(text[start..].as_bytes()).map_err(|e| match e {
-            JsonError::TooDeep => NotARow::Reject(e.to_string()),
-            JsonError::Invalid(_) if start > 0 => NotARow::Reject(format!("no JSON object found: {e}")),
-            JsonError::Invalid(_) => NotARow::Reject(e.to_string()),
-        })?;
+        let doc = self
+            .line
+            .parse(text[start..].as_bytes())
+            .map_err(|e| match e {
+                JsonError::TooDeep => NotARow::Reject(e.to_string()),
+                JsonError::Invalid(_) if start > 0 => {
+                    NotARow::Reject(format!("no JSON object found: {e}"))
+                }
+                JsonError::Invalid(_) => NotARow::Reject(e.to_string()),
+            })?;
         let root = doc.root();
         let Kind::Object(entries) = root.kind() else {
             return Err(NotARow::Reject("not a JSON object".into()));
@@ -171,7 +182,10 @@ fn build_record<'a>(
             None
         }),
         kind => {
-            warnings.push(format!("time: cannot convert {} to timestamp", kind.type_name()));
+            warnings.push(format!(
+                "time: cannot convert {} to timestamp",
+                kind.type_name()
+            ));
             top.extra.push(("time", v));
             None
         }
@@ -195,7 +209,10 @@ fn build_record<'a>(
     let context_text = match (context, context_object) {
         (Some(c), Some(_)) => Some(json_text(c)),
         (Some(c), None) => {
-            warnings.push(format!("context: cannot convert {} to object", c.kind().type_name()));
+            warnings.push(format!(
+                "context: cannot convert {} to object",
+                c.kind().type_name()
+            ));
             top.extra.push(("context", c));
             None
         }
@@ -228,17 +245,20 @@ fn build_record<'a>(
         })
     };
     match event_value.map(|e| (e, e.kind())) {
-        Some((_, Kind::Str(s))) => with_string_payload(s, event_parser, &mut warnings, |payload, w| {
-            let fields = EventFields::from_payload(payload, &event_type, side_parser, w);
-            finish(fields, std::mem::take(w))
-        }),
+        Some((_, Kind::Str(s))) => {
+            with_string_payload(s, event_parser, &mut warnings, |payload, w| {
+                let fields = EventFields::from_payload(payload, &event_type, side_parser, w);
+                finish(fields, std::mem::take(w))
+            })
+        }
         Some((e, kind)) => {
             let payload = match kind {
                 Kind::Object(_) => Payload::Object(e),
                 Kind::Array(_) => Payload::List(e),
                 _ => Payload::None,
             };
-            let fields = EventFields::from_payload(payload, &event_type, side_parser, &mut warnings);
+            let fields =
+                EventFields::from_payload(payload, &event_type, side_parser, &mut warnings);
             finish(fields, warnings)
         }
         None => finish(EventFields::default(), warnings),
@@ -268,7 +288,9 @@ fn course_and_org<'a>(
             let from = |s: &Option<Cow<'a, str>>| -> Option<Cow<'a, str>> {
                 match s {
                     Some(Cow::Borrowed(url)) => course::course_id_from_url(url).map(Cow::Borrowed),
-                    Some(Cow::Owned(url)) => course::course_id_from_url(url).map(|c| Cow::Owned(c.to_owned())),
+                    Some(Cow::Owned(url)) => {
+                        course::course_id_from_url(url).map(|c| Cow::Owned(c.to_owned()))
+                    }
                     None => None,
                 }
             };
@@ -349,28 +371,60 @@ mod tests {
 
     #[test]
     fn rejects_say_why() {
-        assert_eq!(read("[1,2]").unwrap_err(), NotARow::Reject("not a JSON object".into()));
-        assert_eq!(read("# a comment").unwrap_err(), NotARow::Reject("not a JSON object".into()));
-        assert!(matches!(read("{\"a\":1}{\"b\":2}").unwrap_err(), NotARow::Reject(e) if e.starts_with("invalid JSON")));
+        assert_eq!(
+            read("[1,2]").unwrap_err(),
+            NotARow::Reject("not a JSON object".into())
+        );
+        assert_eq!(
+            read("# a comment").unwrap_err(),
+            NotARow::Reject("not a JSON object".into())
+        );
+        assert!(
+            matches!(read("{\"a\":1}{\"b\":2}").unwrap_err(), NotARow::Reject(e) if e.starts_with("invalid JSON"))
+        );
         let deep = format!("{{\"a\":{}{}}}", "[".repeat(2000), "]".repeat(2000));
-        assert_eq!(read(&deep).unwrap_err(), NotARow::Reject("nesting deeper than 1000 levels".into()));
+        assert_eq!(
+            read(&deep).unwrap_err(),
+            NotARow::Reject("nesting deeper than 1000 levels".into())
+        );
     }
 
     #[test]
     fn course_and_org_fall_back_to_urls() {
         let (_, s) = read(r#"{"context":{"course_id":"","org_id":""},"page":"https://x/courses/MITx/6.002x/2012_Fall/courseware"}"#).unwrap();
-        assert!(s.contains(r#"course=Some("MITx/6.002x/2012_Fall") org=Some("MITx")"#), "{s}");
-        let (_, s) = read(r#"{"event_type":"/courses/course-v1:A+B+C/xblock/x/handler/problem_check"}"#).unwrap();
-        assert!(s.contains(r#"course=Some("course-v1:A+B+C") org=Some("A")"#), "{s}");
+        assert!(
+            s.contains(r#"course=Some("MITx/6.002x/2012_Fall") org=Some("MITx")"#),
+            "{s}"
+        );
+        let (_, s) =
+            read(r#"{"event_type":"/courses/course-v1:A+B+C/xblock/x/handler/problem_check"}"#)
+                .unwrap();
+        assert!(
+            s.contains(r#"course=Some("course-v1:A+B+C") org=Some("A")"#),
+            "{s}"
+        );
         let (_, s) = read(r#"{"event_type":"problem_check courses/course-v1:A+B+C/"}"#).unwrap();
         assert!(s.contains("course=None"), "{s}");
     }
 
     #[test]
     fn unknown_and_refused_keys_go_to_extra() {
-        let (w, s) = read(r#"{"username":["x"],"foo":1,"time":5,"user_id":3,"context":{"user_id":"42"}}"#).unwrap();
-        assert_eq!(w, ["time: cannot convert number to timestamp", "username: cannot convert array to string"]);
-        assert!(s.contains(r#"extra=Some("{\"foo\":1,\"user_id\":3,\"time\":5,\"username\":[\"x\"]}")"#), "{s}");
+        let (w, s) =
+            read(r#"{"username":["x"],"foo":1,"time":5,"user_id":3,"context":{"user_id":"42"}}"#)
+                .unwrap();
+        assert_eq!(
+            w,
+            [
+                "time: cannot convert number to timestamp",
+                "username: cannot convert array to string"
+            ]
+        );
+        assert!(
+            s.contains(
+                r#"extra=Some("{\"foo\":1,\"user_id\":3,\"time\":5,\"username\":[\"x\"]}")"#
+            ),
+            "{s}"
+        );
         assert!(s.contains("uid=Some(42)"), "{s}");
     }
 
@@ -386,7 +440,10 @@ mod tests {
 
     #[test]
     fn event_id_ignores_surrounding_whitespace_only() {
-        assert_eq!(event_id(trim_line(b" {\"a\":1}\r").0), event_id(b"{\"a\":1}"));
+        assert_eq!(
+            event_id(trim_line(b" {\"a\":1}\r").0),
+            event_id(b"{\"a\":1}")
+        );
         assert_ne!(event_id(b"{\"a\":1}"), event_id(b"{\"a\": 1}"));
     }
 }

@@ -30,7 +30,11 @@ pub fn parse_time(text: &str) -> Option<i64> {
             return None;
         }
         for i in 0..6 {
-            micros = micros * 10 + frac.get(i).filter(|_| i < n).map_or(0, |d| (d - b'0') as i64);
+            micros = micros * 10
+                + frac
+                    .get(i)
+                    .filter(|_| i < n)
+                    .map_or(0, |d| (d - b'0') as i64);
         }
         rest = &frac[n..];
     }
@@ -90,12 +94,18 @@ mod tests {
 
     #[test]
     fn accepts_the_forms_seen_in_real_logs() {
-        assert_eq!(parse_time("2014-05-02T16:02:25.143912+00:00"), Some(T0 + 143_912));
+        assert_eq!(
+            parse_time("2014-05-02T16:02:25.143912+00:00"),
+            Some(T0 + 143_912)
+        );
         assert_eq!(parse_time("2014-05-02T16:02:25.143912"), Some(T0 + 143_912));
         assert_eq!(parse_time("2014-05-02T16:02:25"), Some(T0));
         assert_eq!(parse_time("2014-05-02 16:02:25Z"), Some(T0));
         assert_eq!(parse_time("2014-05-02T16:02:25.1"), Some(T0 + 100_000));
-        assert_eq!(parse_time("2014-05-02T16:02:25.123456789Z"), Some(T0 + 123_456));
+        assert_eq!(
+            parse_time("2014-05-02T16:02:25.123456789Z"),
+            Some(T0 + 123_456)
+        );
     }
 
     #[test]
@@ -114,9 +124,18 @@ mod tests {
     #[test]
     fn refuses_what_is_not_a_timestamp() {
         for t in [
-            "", "2014-05-02", "2014-05-02T16:02", "2014-13-02T16:02:25", "2014-05-02T24:00:00",
-            "2014-05-02T16:02:60", "2014-05-02T16:02:25.", "2014-05-02T16:02:25.1234567890",
-            "2014-05-02T16:02:25+0", "2014-05-02X16:02:25", "2014-05-02T16:02:25 ", "２０１４-05-02T16:02:25",
+            "",
+            "2014-05-02",
+            "2014-05-02T16:02",
+            "2014-13-02T16:02:25",
+            "2014-05-02T24:00:00",
+            "2014-05-02T16:02:60",
+            "2014-05-02T16:02:25.",
+            "2014-05-02T16:02:25.1234567890",
+            "2014-05-02T16:02:25+0",
+            "2014-05-02X16:02:25",
+            "2014-05-02T16:02:25 ",
+            "２０１４-05-02T16:02:25",
         ] {
             assert_eq!(parse_time(t), None, "{t:?}");
         }
