@@ -37,7 +37,7 @@ __all__ = ["read", "read_table", "ReferenceReader"]
 _DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024
 _DEFAULT_BATCH_SIZE = 65536
 _READ_CHUNK = 1 << 20
-_RAW_KEEP = 4096  # bytes of a too-long line kept in its reject's `raw`
+_RAW_KEEP = 4096  # bytes of a rejected line kept in its reject's `raw`
 _MAX_DEPTH = 1000
 _GZIP_MAGIC = b"\x1f\x8b"
 
@@ -194,8 +194,11 @@ class ReferenceReader:
                 try:
                     for member in _members(inp, outer):
                         if isinstance(member, _Damage):
-                            self._archive_damage(inp, member.source, 0, member.reason,
-                                                 f"byte {member.offset} of the archive")
+                            self._damage_reject(
+                                inp, member.source, 0,
+                                f"corrupt archive {member.source}: {member.reason} "
+                                f"(at decompressed byte {member.offset} of the archive)",
+                            )
                             continue
                         stats["members"] += 1
                         yield from self._member_records(inp, member)
@@ -213,6 +216,12 @@ class ReferenceReader:
         rejects = self._rejects
         names = self._names
         source, server = member.source, member.server
+        if self._on_error == "raise":
+            kind = _binary_kind(member.stream.peek(_SNIFF_BYTES))
+            if kind is not None:
+                from edxlog import ArchiveError
+
+                raise ArchiveError(f"{source} is not a tracking log: it looks like {kind}")
         line_no = 0
         try:
             for line in _physical_lines(member.stream, self._max_line_bytes):
@@ -224,6 +233,8 @@ class ReferenceReader:
                     value["source"] = source
                     value["server"] = server
                     value["line"] = line_no
+                    # A column the reference does not know (added to SCHEMA later) is null,
+                    # which the differential test then reports.
                     yield tuple([value.get(name) for name in names])
                 elif kind is _BLANK:
                     stats["blank"] += 1
@@ -238,16 +249,13 @@ class ReferenceReader:
             member.damage = exc
             member.damage_is_fatal = outer_failure is not None or isinstance(exc, tarfile.TarError)
             reason = _describe_damage(outer_failure or exc)
-            self._archive_damage(inp, source, line_no, reason,
-                                 f"byte {member.stream.count} of the member")
+            self._damage_reject(
+                inp, source, line_no,
+                f"corrupt member {source}: {reason} (at decompressed byte {member.stream.count})",
+            )
 
-    def _archive_damage(self, inp, source, lines_read, reason, where):
-        """One reject for a corrupt member (counted as a line), or ArchiveError on 'raise'.
-
-        ``where`` is the byte offset reached: in the member's decompressed bytes, or in the
-        decompressed archive for damage between members.
-        """
-        error = f"corrupt member {source}: {reason} (at {where})"
+    def _damage_reject(self, inp, source, lines_read, error):
+        """One reject for a corrupt member or archive (counted as a line), or ArchiveError."""
         if self._on_error == "raise":
             from edxlog import ArchiveError
 
@@ -523,6 +531,11 @@ class _CheckedTarInfo(tarfile.TarInfo):
             raise
 
 
+# Regular files: '0', NUL (old tars) and '7' (contiguous). Choice: GNU sparse files ('S')
+# are skipped with directories, links and devices.
+_REGULAR_TAR_TYPES = (tarfile.REGTYPE, tarfile.AREGTYPE, tarfile.CONTTYPE)
+
+
 def _tar_members(inp, outer, decoded):
     """Each regular tar member, gunzipped when its bytes start with the gzip magic.
 
@@ -550,14 +563,10 @@ def _tar_members(inp, outer, decoded):
                     damage = tarfile.ReadError(archive._edxlog_damage)
                     yield _Damage(inp.name, _describe_damage(damage), archive.offset)
                 return
-            if not info.isreg():
+            if info.type not in _REGULAR_TAR_TYPES:
                 continue
             name = _clean_text(info.name)
-            if info.issparse():
-                content = archive.extractfile(info)
-            else:
-                content = _TarMemberData(archive.fileobj, info.size)
-            stream = _decompressed(_CountingStream(content))
+            stream = _decompressed(_CountingStream(_TarMemberData(archive.fileobj, info.size)))
             member = _Member(name, _server_of_member(name), stream, [outer, decoded])
             yield member
             if member.damage is not None and member.damage_is_fatal:
@@ -584,6 +593,40 @@ class _TarMemberData:
         if not data:
             raise tarfile.ReadError("unexpected end of data")
         return data
+
+
+# A member that is not text lines (issue: "a PNG ... is not silently read as garbage rows"):
+# with on_error="skip" its lines simply become rejects; with "raise" it is an ArchiveError.
+# Choice (not in docs/contract.md; the same rule as the Rust core's `binary_kind`): the first
+# 4096 decompressed bytes start with a known binary magic, or they hold a NUL byte or invalid
+# UTF-8 (a character cut by the end of those bytes does not count) and no '{' at all.
+_SNIFF_BYTES = 4096
+_BINARY_MAGICS = (
+    (b"\x89PNG", "PNG image"),
+    (b"\xff\xd8\xff", "JPEG image"),
+    (b"%PDF", "PDF document"),
+    (b"PK\x03\x04", "zip archive"),
+    (b"BZh", "bzip2 data"),
+    (b"\xfd7zXZ\x00", "xz data"),
+    (b"\x28\xb5\x2f\xfd", "zstd data"),
+    (b"7z\xbc\xaf\x27\x1c", "7z archive"),
+    (b"\x7fELF", "ELF binary"),
+    (b"GIF8", "GIF image"),
+)
+
+
+def _binary_kind(head: bytes):
+    for magic, kind in _BINARY_MAGICS:
+        if head.startswith(magic):
+            return kind
+    try:
+        head.decode("utf-8")
+        valid_utf8 = True
+    except UnicodeDecodeError as exc:
+        valid_utf8 = exc.reason == "unexpected end of data"
+    if (b"\x00" in head or not valid_utf8) and b"{" not in head:
+        return "binary data"
+    return None
 
 
 def _describe_damage(exc) -> str:
@@ -692,7 +735,12 @@ class _RawNumber(float):
 
     def __new__(cls, raw):
         self = super().__new__(cls, float(raw))
-        self.raw = raw
+        # The text as the Rust core's exact parser (serde_json) keeps it: a lower-case
+        # exponent with its sign ("1E400" -> "1e+400").
+        mantissa, e, exponent = raw.replace("E", "e").partition("e")
+        if e and exponent[:1] not in ("+", "-"):
+            exponent = "+" + exponent
+        self.raw = mantissa + e + exponent
         return self
 
 
@@ -736,7 +784,7 @@ def _may_hold_lone_surrogate(text: str) -> bool:
     return "\\ud" in text or "\\uD" in text
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|.)", re.DOTALL)
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*(?:"|$)|[\[\]{}]', re.DOTALL)
 
 
@@ -754,14 +802,24 @@ def _nesting_depth(text: str) -> int:
     return deepest
 
 
-def _has_lone_surrogate(value) -> bool:
-    if isinstance(value, str):
-        return _SURROGATE.search(value) is not None
-    if isinstance(value, dict):
-        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_lone_surrogate(v) for v in value)
-    return False
+def _has_lone_surrogate_escape(text: str) -> bool:
+    """Whether a \\uD800-\\uDFFF escape in ``text`` is not part of a high-low pair.
+
+    Checked on the text, not on the decoded value: a later duplicate key can hide the value
+    that held it, and the text is invalid JSON all the same.
+    """
+    high_end = None  # where the escape of an unpaired high surrogate ended
+    for match in _ESCAPE.finditer(text):
+        code = int(match.group(1), 16) if match.group(1) else None
+        if high_end is not None:
+            if code is None or not 0xDC00 <= code <= 0xDFFF or match.start() != high_end:
+                return True
+            high_end = None
+        elif code is not None and 0xD800 <= code <= 0xDBFF:
+            high_end = match.end()
+        elif code is not None and 0xDC00 <= code <= 0xDFFF:
+            return True
+    return high_end is not None
 
 
 @contextlib.contextmanager
@@ -788,8 +846,8 @@ class _JsonDecoder:
         # so a text both too deep and otherwise invalid reports the nesting.
         if text.count("{") + text.count("[") > _MAX_DEPTH and _nesting_depth(text) > _MAX_DEPTH:
             raise _JsonError(f"nesting deeper than {_MAX_DEPTH} levels")
-        if _may_hold_lone_surrogate(text):
-            return self._decode_stdlib(text, check_surrogates=True)
+        if _may_hold_lone_surrogate(text) and _has_lone_surrogate_escape(text):
+            raise _JsonError("invalid JSON: lone surrogate escape")
         if self._custom is not None and not (
             _may_hold_huge_number(text) or "NaN" in text or "Infinity" in text
         ):
@@ -800,7 +858,7 @@ class _JsonDecoder:
         return self._decode_stdlib(text)
 
     @staticmethod
-    def _decode_stdlib(text: str, check_surrogates=False):
+    def _decode_stdlib(text: str):
         try:
             try:
                 value = _stdlib_decoder.decode(text)
@@ -811,9 +869,7 @@ class _JsonDecoder:
         except RecursionError:
             raise _JsonError(f"nesting deeper than {_MAX_DEPTH} levels") from None
         except ValueError as exc:
-            raise _JsonError(f"invalid json: {exc}") from None
-        if check_surrogates and _has_lone_surrogate(value):
-            raise _JsonError("invalid json: lone surrogate escape")
+            raise _JsonError(f"invalid JSON: {exc}") from None
         return value
 
 
@@ -839,10 +895,7 @@ class _LineParser:
         if isinstance(line, _LongLine):  # step 4, after step 2 (a long blank line is blank)
             if line.blank:
                 return _BLANK, None
-            return _REJECT, (
-                f"line too long: {line.length} bytes, more than max_line_bytes={max_line_bytes}",
-                line.head,
-            )
+            return _REJECT, (f"line too long: {line.length} bytes", line.head)
         core = line.strip(_WS_NUL_BYTES)  # step 1
         if not core:  # step 2
             return _BLANK, None
@@ -862,18 +915,27 @@ class _LineParser:
 
     def _parse_text(self, line, core, text, warnings):
         decode = self._decoder.decode
-        try:  # step 7
-            if text[0] == "{":
+        # Step 7. Reject errors start with a category: "invalid JSON", "not a JSON object",
+        # "no JSON object found" (after a prefix), "nesting deeper than 1000 levels".
+        # Choice: `raw` is cut to 4096 bytes for every reject, not only too-long lines.
+        if text[0] == "{":
+            try:
                 obj = decode(text)
-            else:
-                start = text.find("{")
-                if start < 0:
-                    return _REJECT, ("not a json object: no '{' in the line", line)
+            except _JsonError as exc:
+                return _REJECT, (str(exc), line[:_RAW_KEEP])
+        else:
+            start = text.find("{")
+            if start < 0:
+                return _REJECT, ("not a JSON object", line[:_RAW_KEEP])
+            try:
                 obj = decode(text[start:])
-                prefix_bytes = len(text[:start].encode("utf-8"))
-                warnings.append(f"prefix stripped: {prefix_bytes} bytes")
-        except _JsonError as exc:
-            return _REJECT, (str(exc), line)
+            except _JsonError as exc:
+                error = str(exc)
+                if error.startswith("invalid JSON"):
+                    error = f"no JSON object found: {error}"
+                return _REJECT, (error, line[:_RAW_KEEP])
+            prefix_bytes = len(text[:start].encode("utf-8"))
+            warnings.append(f"prefix stripped: {prefix_bytes} bytes")
         record = _record(obj, warnings, self._decoder)
         if self._want_event_id:  # step 3
             record["event_id"] = xxh3_128_digest(core)
@@ -1105,7 +1167,9 @@ def _record(obj: dict, warnings: list, decoder: _JsonDecoder) -> dict:
     record = {}
     unconverted = set()  # known keys whose value did not convert: they are kept in `extra`
 
-    # §3, in schema column order: time, the string columns, context.
+    # Warnings come in the schema's column order: time, username ... event_type, user_id,
+    # context, then the event's decoding and fields. An unparseable time string counts as
+    # "could not be converted": it is kept in `extra` too.
     time = obj.get("time")
     if time is None:
         record["time"] = None
@@ -1146,11 +1210,11 @@ def _record(obj: dict, warnings: list, decoder: _JsonDecoder) -> dict:
     extra = {k: v for k, v in obj.items() if k not in _KNOWN_KEYS or k in unconverted}
     record["extra"] = _json_text(extra) if extra else None
 
+    # §5 course_id, org_id, user_id (user_id's warning comes in schema order, before event's).
+    _course_fields(context, record, warnings)
+
     # §4 The event payload and its fields.
     _event_fields(event, record, warnings, decoder)
-
-    # §5 course_id, org_id, user_id.
-    _course_fields(context, record, warnings)
     return record
 
 
@@ -1205,10 +1269,9 @@ def _payload_of_value(value, level, warnings, decoder):
     if isinstance(value, list):
         return "list", value
     if isinstance(value, str):
-        if level < 3:
+        if level + 1 < 3:
             return _decode_event_string(value, level + 1, warnings, decoder)
-        # Choice: past three levels of quoting the string is not decoded again; it is the
-        # GET candidate as it stands.
+        # At most three decodings: the string the third one yields is the GET candidate.
         return "get", value
     return _NO_PAYLOAD
 
@@ -1228,7 +1291,11 @@ def _event_family(event_type):
 
 
 def _event_fields(event, record, warnings, decoder):
-    """problem_id ... selected_value, in schema order (the order of their warnings)."""
+    """problem_id ... selected_value, in schema order (the order of their warnings).
+
+    Choice: the text columns here (problem_id, video_id/code/speed, book_type, seq_id,
+    location) follow the string rule, as the contract says for success.
+    """
     kind, payload = _decode_event(event, warnings, decoder)
     event_type = record["event_type"]
     obj = payload if kind == "object" else None

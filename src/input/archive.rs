@@ -4,7 +4,7 @@
 //! it are already handed on.
 
 use std::io::{self, Read};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use tar::EntryType;
@@ -146,6 +146,22 @@ fn damage(member: &Arc<Member>, line: u64, e: io::Error, offset: u64) -> Event {
     corrupt(member, line, &e, offset)
 }
 
+/// Notes when the stream under a tar archive fails or ends.
+struct EndWatch<R> {
+    inner: R,
+    ended: Arc<AtomicBool>,
+}
+
+impl<R: Read> Read for EndWatch<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let r = self.inner.read(buf);
+        if !buf.is_empty() && !matches!(r, Ok(n) if n > 0) {
+            self.ended.store(true, Ordering::Relaxed);
+        }
+        r
+    }
+}
+
 /// Marks errors of the underlying source, as opposed to damage found while decoding it.
 #[derive(Debug)]
 pub struct SourceError(pub String);
@@ -196,6 +212,8 @@ fn read_tar(
     limits: SplitLimits,
     emit: &mut dyn FnMut(Event) -> bool,
 ) -> bool {
+    let outer_ended = Arc::new(AtomicBool::new(false));
+    let reader = Box::new(EndWatch { inner: reader, ended: outer_ended.clone() });
     let mut archive = tar::Archive::new(reader);
     let entries = match archive.entries() {
         Ok(e) => e,
@@ -205,9 +223,12 @@ fn read_tar(
     for entry in entries {
         let entry = match entry {
             Ok(e) => e,
-            // The archive itself is damaged past here. After a member already reported the
-            // damage (a cut .tar.gz), that one reject says it all.
-            Err(e) => return last_member_failed || emit(archive_damage(archive_name, &e)),
+            // The archive itself is damaged past here. When a member already reported the
+            // damage that ended the stream (a cut .tar.gz), that one reject says it all.
+            Err(e) => {
+                let same_damage = last_member_failed && outer_ended.load(Ordering::Relaxed);
+                return same_damage || emit(archive_damage(archive_name, &e));
+            }
         };
         if !matches!(
             entry.header().entry_type(),
@@ -240,6 +261,8 @@ fn read_tar(
         }
         last_member_failed = failed;
     }
+    // Past the end-of-archive blocks: read the padding too, so `bytes_in` is the whole input.
+    let _ = io::copy(&mut archive.into_inner(), &mut io::sink());
     true
 }
 

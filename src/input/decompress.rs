@@ -7,14 +7,50 @@ use flate2::read::MultiGzDecoder;
 pub const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// Reads up to `n` bytes from the front of `reader` and gives them back in front of the rest.
-pub fn peek<'a>(
-    mut reader: Box<dyn Read + 'a>,
-    n: usize,
-) -> io::Result<(Vec<u8>, Box<dyn Read + 'a>)> {
+/// A read error is not returned here: the bytes before it come first, then the error, so
+/// the lines before damage near the start of a stream are still read.
+pub fn peek<'a>(mut reader: Box<dyn Read + 'a>, n: usize) -> io::Result<(Vec<u8>, Box<dyn Read + 'a>)> {
     let mut head = Vec::with_capacity(n);
-    (&mut reader).take(n as u64).read_to_end(&mut head)?;
-    let again = Cursor::new(head.clone()).chain(reader);
+    let mut error = None;
+    while head.len() < n {
+        let start = head.len();
+        head.resize(n, 0);
+        match reader.read(&mut head[start..]) {
+            Ok(0) => {
+                head.truncate(start);
+                break;
+            }
+            Ok(k) => head.truncate(start + k),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => head.truncate(start),
+            Err(e) => {
+                head.truncate(start);
+                error = Some(e);
+                break;
+            }
+        }
+    }
+    let again = Replay { head: Cursor::new(head.clone()), error, rest: reader };
     Ok((head, Box::new(again)))
+}
+
+/// The peeked bytes, then the error met while peeking (if any), then the rest.
+struct Replay<R> {
+    head: Cursor<Vec<u8>>,
+    error: Option<io::Error>,
+    rest: R,
+}
+
+impl<R: Read> Read for Replay<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.head.read(buf)?;
+        if n > 0 || buf.is_empty() {
+            return Ok(n);
+        }
+        match self.error.take() {
+            Some(e) => Err(e),
+            None => self.rest.read(buf),
+        }
+    }
 }
 
 /// Whether the bytes start a gzip stream.
@@ -109,6 +145,20 @@ mod tests {
             .unwrap()
             .read_to_end(&mut out)
             .is_err());
+    }
+
+    #[test]
+    fn damage_in_the_first_bytes_keeps_what_came_before() {
+        let g = gz(b"{\"a\":1}\n{\"a\":2}\n");
+        let mut bad_crc = g.clone();
+        let crc_at = bad_crc.len() - 8;
+        bad_crc[crc_at] ^= 0xff;
+        let mut out = Vec::new();
+        let mut r = maybe_gunzip(Box::new(Cursor::new(bad_crc))).unwrap();
+        let (head, mut r2) = peek(std::mem::replace(&mut r, Box::new(io::empty())), 4096).unwrap();
+        assert_eq!(head, b"{\"a\":1}\n{\"a\":2}\n");
+        r2.read_to_end(&mut out).unwrap_err();
+        assert_eq!(out, head);
     }
 
     #[test]

@@ -7,25 +7,27 @@ pub fn course_id_from_url(url: &str) -> Option<&str> {
     keyed_course_id(url).or_else(|| slash_course_id(url))
 }
 
+/// Where an id in a URL ends: `/ ? #` or ASCII whitespace (as Python's `str.split()` sees it
+/// in ASCII, so the reference agrees).
 fn is_end(c: char) -> bool {
-    matches!(c, '/' | '?' | '#') || c.is_whitespace()
+    matches!(c, '/' | '?' | '#' | ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c')
 }
 
+/// The leftmost `course-v1:` or `ccx-v1:` id with at least two `+`.
 fn keyed_course_id(url: &str) -> Option<&str> {
-    for prefix in ["course-v1:", "ccx-v1:"] {
-        let mut from = 0;
-        while let Some(pos) = url[from..].find(prefix) {
-            let start = from + pos;
-            let rest = &url[start..];
-            let end = rest.find(is_end).unwrap_or(rest.len());
-            let id = &rest[..end];
-            if id.matches('+').count() >= 2 {
-                return Some(id);
-            }
-            from = start + prefix.len();
+    let mut from = 0;
+    loop {
+        let start = ["course-v1:", "ccx-v1:"]
+            .iter()
+            .filter_map(|p| url[from..].find(p).map(|i| (from + i, p.len())))
+            .min()?;
+        let rest = &url[start.0..];
+        let id = &rest[..rest.find(is_end).unwrap_or(rest.len())];
+        if id.matches('+').count() >= 2 {
+            return Some(id);
         }
+        from = start.0 + start.1;
     }
-    None
 }
 
 fn slash_course_id(url: &str) -> Option<&str> {
@@ -58,14 +60,12 @@ fn slash_course_id(url: &str) -> Option<&str> {
     None
 }
 
-/// The organisation of a course id: `course-v1:Org+...` → `Org`, `Org/Num/Run` → `Org`.
+/// The organisation of a course id: `course-v1:Org+...` (any `*-v1:` key) → `Org`,
+/// `Org/Num/Run` → `Org`.
 pub fn org_from_course_id(course_id: &str) -> Option<&str> {
-    let org = if let Some((_, rest)) = course_id.split_once(':') {
-        rest.split('+').next()?
-    } else if let Some((org, _)) = course_id.split_once('/') {
-        org
-    } else {
-        return None;
+    let org = match course_id.split_once(':') {
+        Some((kind, rest)) if kind.ends_with("-v1") => rest.split_once('+')?.0,
+        _ => course_id.split_once('/')?.0,
     };
     (!org.is_empty()).then_some(org)
 }
@@ -86,6 +86,8 @@ mod tests {
                 "course-v1:MITx+6.00x+2T2015",
             ),
             ("/assets/course-v1:A+B+C/", "course-v1:A+B+C"),
+            ("/ccx-v1:X+Y+Z+ccx@3/course-v1:A+B+C", "ccx-v1:X+Y+Z+ccx@3"),
+            ("/courses/course-v1:A+B+C\u{a0}x/", "course-v1:A+B+C\u{a0}x"),
             (
                 "/x/block-v1:A+B+C+type@problem+block@1/handler/course-v1:O+N+R",
                 "course-v1:O+N+R",
@@ -117,5 +119,8 @@ mod tests {
         assert_eq!(org_from_course_id("course-v1:edX+DemoX+Demo"), Some("edX"));
         assert_eq!(org_from_course_id("MITx/6.002x/2012_Fall"), Some("MITx"));
         assert_eq!(org_from_course_id("nothing"), None);
+        assert_eq!(org_from_course_id("library-v1:a"), None);
+        assert_eq!(org_from_course_id("{\"a\": 1"), None);
+        assert_eq!(org_from_course_id("ccx-v1:O+N+R+ccx@1"), Some("O"));
     }
 }

@@ -187,8 +187,9 @@ impl<'a> EventFields<'a> {
         let int = |key: &str, column: &str, w: &mut Warnings| {
             obj.get(key).and_then(|v| to_int(v, column, w))
         };
-        self.problem_id = text("problem_id", "problem_id", w);
-        if self.problem_id.is_none() && event_type == "problem_show" {
+        let problem_id = obj.get("problem_id").filter(|v| !v.is_null());
+        self.problem_id = problem_id.and_then(|v| to_string(v, "problem_id", w).0);
+        if problem_id.is_none() && event_type == "problem_show" {
             self.problem_id = text("problem", "problem_id", w);
         }
         self.success = text("success", "success", w);

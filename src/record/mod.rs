@@ -179,6 +179,7 @@ fn build_record<'a>(
         Kind::Null => None,
         Kind::Str(s) => time::parse_time(s).or_else(|| {
             warnings.push("time: unparseable");
+            top.extra.push(("time", v));
             None
         }),
         kind => {
