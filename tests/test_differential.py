@@ -192,3 +192,12 @@ def test_long_lines_and_damage(tmp_path):
     cut_tar = tmp_path / "cut.tar"
     cut_tar.write_bytes(full[: len(full) - 3000])
     assert_agree(cut_tar, "cut tar", max_line_bytes=1000)
+
+
+def test_reference_with_orjson_decodes_the_same(synth_corpus, tmp_path):
+    import orjson  # the benchmark baseline's optional decoder (a test extra)
+    edges = write_lines(tmp_path / "edges.log", EDGE_LINES)
+    for source in [synth_corpus, edges, *realdata_files()]:
+        a = reference.read(source).read_all()
+        b = reference.read(source, json_loads=orjson.loads).read_all()
+        assert_same_tables(a, b, f"{source} with orjson")
