@@ -213,7 +213,10 @@ fn read_tar(
     emit: &mut dyn FnMut(Event) -> bool,
 ) -> bool {
     let outer_ended = Arc::new(AtomicBool::new(false));
-    let reader = Box::new(EndWatch { inner: reader, ended: outer_ended.clone() });
+    let reader = Box::new(EndWatch {
+        inner: reader,
+        ended: outer_ended.clone(),
+    });
     let mut archive = tar::Archive::new(reader);
     let entries = match archive.entries() {
         Ok(e) => e,

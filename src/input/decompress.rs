@@ -9,7 +9,10 @@ pub const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 /// Reads up to `n` bytes from the front of `reader` and gives them back in front of the rest.
 /// A read error is not returned here: the bytes before it come first, then the error, so
 /// the lines before damage near the start of a stream are still read.
-pub fn peek<'a>(mut reader: Box<dyn Read + 'a>, n: usize) -> io::Result<(Vec<u8>, Box<dyn Read + 'a>)> {
+pub fn peek<'a>(
+    mut reader: Box<dyn Read + 'a>,
+    n: usize,
+) -> io::Result<(Vec<u8>, Box<dyn Read + 'a>)> {
     let mut head = Vec::with_capacity(n);
     let mut error = None;
     while head.len() < n {
@@ -29,7 +32,11 @@ pub fn peek<'a>(mut reader: Box<dyn Read + 'a>, n: usize) -> io::Result<(Vec<u8>
             }
         }
     }
-    let again = Replay { head: Cursor::new(head.clone()), error, rest: reader };
+    let again = Replay {
+        head: Cursor::new(head.clone()),
+        error,
+        rest: reader,
+    };
     Ok((head, Box::new(again)))
 }
 

@@ -10,7 +10,10 @@ pub fn course_id_from_url(url: &str) -> Option<&str> {
 /// Where an id in a URL ends: `/ ? #` or ASCII whitespace (as Python's `str.split()` sees it
 /// in ASCII, so the reference agrees).
 fn is_end(c: char) -> bool {
-    matches!(c, '/' | '?' | '#' | ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c')
+    matches!(
+        c,
+        '/' | '?' | '#' | ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c'
+    )
 }
 
 /// The leftmost `course-v1:` or `ccx-v1:` id with at least two `+`.
