@@ -325,12 +325,8 @@ fn produce(
                     } => send(member, Job::Corrupt { line, message }),
                     Event::NotLogs { member, kind } => send(member, Job::NotLogs(kind)),
                     Event::Failed(e) => {
-                        let nobody = Arc::new(Member {
-                            source: String::new(),
-                            server: None,
-                        });
                         // An input that cannot be opened ends the read.
-                        send(nobody, Job::Failed(e));
+                        send(no_member(), Job::Failed(e));
                         false
                     }
                 });
@@ -340,18 +336,22 @@ fn produce(
         }
     }));
     if let Err(panic) = result {
-        let nobody = Arc::new(Member {
-            source: String::new(),
-            server: None,
-        });
         send(
-            nobody,
+            no_member(),
             Job::Failed(Error::Internal(format!(
                 "reader thread panicked: {}",
                 panic_text(&panic)
             ))),
         );
     }
+}
+
+/// Fatal errors belong to no member.
+fn no_member() -> Arc<Member> {
+    Arc::new(Member {
+        source: String::new(),
+        server: None,
+    })
 }
 
 fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {

@@ -56,26 +56,9 @@ _REJECT_SCHEMA = pa.schema(
 # ==========================================================================================
 
 
-def read_table(
-    source,
-    *,
-    columns=None,
-    on_error="skip",
-    max_line_bytes=_DEFAULT_MAX_LINE_BYTES,
-    json_loads=None,
-    batch_size=_DEFAULT_BATCH_SIZE,
-    threads=None,
-) -> pa.Table:
+def read_table(source, **kwargs) -> pa.Table:
     """Read ``source`` whole into a pyarrow.Table with ``edxlog.SCHEMA`` (see ``read``)."""
-    return read(
-        source,
-        columns=columns,
-        on_error=on_error,
-        max_line_bytes=max_line_bytes,
-        json_loads=json_loads,
-        batch_size=batch_size,
-        threads=threads,
-    ).read_all()
+    return read(source, **kwargs).read_all()
 
 
 def read(

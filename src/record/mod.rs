@@ -224,7 +224,8 @@ fn build_record<'a>(
         write_object(top.extra.iter().copied(), &mut s);
         s
     });
-    let event_type = strings[EVENT_TYPE].as_deref().unwrap_or("").to_owned();
+    // A clone of the (usually borrowed) Cow: `strings` itself moves into the record.
+    let event_type = strings[EVENT_TYPE].clone().unwrap_or_default();
     let event_value = top.event.filter(|e| !e.is_null());
     let event_text = event_value.map(|e| match e.kind() {
         Kind::Str(s) => Cow::Borrowed(s),
@@ -272,6 +273,14 @@ fn json_text(v: Json<'_>) -> String {
     s
 }
 
+/// `f` applied to the text of a Cow, keeping the borrow when there is one.
+fn sub_cow<'a>(c: &Cow<'a, str>, f: fn(&str) -> Option<&str>) -> Option<Cow<'a, str>> {
+    match c {
+        Cow::Borrowed(s) => f(s).map(Cow::Borrowed),
+        Cow::Owned(s) => f(s).map(|sub| Cow::Owned(sub.to_owned())),
+    }
+}
+
 /// course_id and org_id from context, else from URLs (contract §5).
 fn course_and_org<'a>(
     context: Option<Json<'a>>,
@@ -282,32 +291,22 @@ fn course_and_org<'a>(
             .and_then(|c| c.get(key))
             .and_then(|v| v.as_str())
             .filter(|s| !s.is_empty())
+            .map(Cow::Borrowed)
     };
-    let course_id: Option<Cow<'a, str>> = match non_empty("course_id") {
-        Some(c) => Some(Cow::Borrowed(c)),
-        None => {
-            let from = |s: &Option<Cow<'a, str>>| -> Option<Cow<'a, str>> {
-                match s {
-                    Some(Cow::Borrowed(url)) => course::course_id_from_url(url).map(Cow::Borrowed),
-                    Some(Cow::Owned(url)) => {
-                        course::course_id_from_url(url).map(|c| Cow::Owned(c.to_owned()))
-                    }
-                    None => None,
-                }
-            };
-            let url_shaped = strings[EVENT_TYPE]
-                .as_ref()
-                .filter(|t| t.starts_with('/') || t.starts_with("http"));
-            from(&strings[PAGE]).or_else(|| from(&url_shaped.cloned()))
-        }
-    };
-    let org_id = match non_empty("org_id") {
-        Some(o) => Some(Cow::Borrowed(o)),
-        None => course_id.as_ref().and_then(|c| match c {
-            Cow::Borrowed(c) => course::org_from_course_id(c).map(Cow::Borrowed),
-            Cow::Owned(c) => course::org_from_course_id(c).map(|o| Cow::Owned(o.to_owned())),
-        }),
-    };
+    let url_shaped_event_type = strings[EVENT_TYPE]
+        .as_ref()
+        .filter(|t| t.starts_with('/') || t.starts_with("http"));
+    let course_id = non_empty("course_id").or_else(|| {
+        [strings[PAGE].as_ref(), url_shaped_event_type]
+            .into_iter()
+            .flatten()
+            .find_map(|url| sub_cow(url, course::course_id_from_url))
+    });
+    let org_id = non_empty("org_id").or_else(|| {
+        course_id
+            .as_ref()
+            .and_then(|c| sub_cow(c, course::org_from_course_id))
+    });
     (course_id, org_id)
 }
 
