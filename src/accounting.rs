@@ -1,4 +1,4 @@
-//! Every line is counted: `lines == rows + rejects + blank`, on every input.
+//! Every line is counted: `lines == rows + rejects + blank + filtered`, on every input.
 
 /// Counters of one read. Workers fill their own and the pipeline adds them up.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -8,6 +8,8 @@ pub struct Stats {
     pub rows: u64,
     pub rejects: u64,
     pub blank: u64,
+    /// Lines skipped because their event type was not asked for (`event_types=`).
+    pub filtered: u64,
     /// Members (files, tar members, streams) opened.
     pub members: u64,
     /// Bytes read from the sources as stored (compressed where they are).
@@ -22,6 +24,7 @@ impl Stats {
         self.rows += o.rows;
         self.rejects += o.rejects;
         self.blank += o.blank;
+        self.filtered += o.filtered;
         self.members += o.members;
         self.bytes_in += o.bytes_in;
         self.bytes_out += o.bytes_out;

@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::input::archive::{read_input, Counters, Event, Member};
 use crate::input::lines::{lines_of, Piece, SplitLimits};
 use crate::input::source::{expand, Spec};
-use crate::record::{LineReader, NotARow};
+use crate::record::{EventTypeFilter, LineReader, Needs, NotARow};
 
 /// How often a waiting consumer checks whether it was cancelled.
 const POLL: std::time::Duration = std::time::Duration::from_millis(50);
@@ -38,6 +38,8 @@ pub struct Options {
     pub batch_size: usize,
     pub threads: Option<usize>,
     pub columns: Option<Vec<String>>,
+    /// Keep only rows of these event types (skipping the others before the costly work).
+    pub event_types: Option<Vec<String>>,
     pub on_error: OnError,
     pub max_line_bytes: usize,
 }
@@ -48,6 +50,7 @@ impl Default for Options {
             batch_size: 65_536,
             threads: None,
             columns: None,
+            event_types: None,
             on_error: OnError::Skip,
             max_line_bytes: 64 << 20,
         }
@@ -124,6 +127,14 @@ impl Pipeline {
             return Err(Error::Invalid("max_line_bytes must be at least 1".into()));
         }
         let projection = projection(options.columns.as_deref())?;
+        let needs = match &options.columns {
+            Some(names) => Needs::of_columns(names.iter().map(String::as_str)),
+            None => Needs::ALL,
+        };
+        let filter = options
+            .event_types
+            .clone()
+            .map(|names| Arc::new(EventTypeFilter::new(names)));
         let out_schema = match &projection {
             Some(p) => Arc::new(schema().project(p).expect("indices come from the schema")),
             None => schema(),
@@ -151,8 +162,10 @@ impl Pipeline {
         for i in 0..workers {
             let (rx, tx) = (work_rx.clone(), done_tx.clone());
             let (projection, on_error) = (projection.clone(), options.on_error);
+            let filter = filter.clone();
             threads.push(spawn(&format!("edxlog-parse-{i}"), move || {
-                work(&rx, &tx, projection.as_deref(), on_error)
+                let reader = || LineReader::new(needs, filter.clone());
+                work(&rx, &tx, projection.as_deref(), on_error, &reader)
             }));
         }
         Ok(Pipeline {
@@ -362,8 +375,14 @@ fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
 }
 
 /// A parse worker: work → batches, until the producer is done or the consumer is gone.
-fn work(rx: &Receiver<Work>, tx: &Sender<Done>, projection: Option<&[usize]>, on_error: OnError) {
-    let mut reader = LineReader::default();
+fn work(
+    rx: &Receiver<Work>,
+    tx: &Sender<Done>,
+    projection: Option<&[usize]>,
+    on_error: OnError,
+    new_reader: &dyn Fn() -> LineReader,
+) {
+    let mut reader = new_reader();
     let mut builder = BatchBuilder::default();
     for w in rx.iter() {
         let seq = w.seq;
@@ -372,7 +391,7 @@ fn work(rx: &Receiver<Work>, tx: &Sender<Done>, projection: Option<&[usize]>, on
         }))
         .unwrap_or_else(|panic| {
             // A bug: the state may be half-written, so start afresh and say so.
-            reader = LineReader::default();
+            reader = new_reader();
             builder = BatchBuilder::default();
             Done {
                 seq,
@@ -433,6 +452,10 @@ fn do_work(
                     Err(NotARow::Blank) => {
                         done.stats.lines += 1;
                         done.stats.blank += 1;
+                    }
+                    Err(NotARow::Filtered) => {
+                        done.stats.lines += 1;
+                        done.stats.filtered += 1;
                     }
                     Err(NotARow::Reject(e)) => reject(&mut done, line, e, raw),
                 }

@@ -34,6 +34,7 @@ def read(
     batch_size: int = 65536,
     threads: Optional[int] = None,
     columns: Optional[Iterable[str]] = None,
+    event_types: Optional[Iterable[str]] = None,
     on_error: Literal["skip", "raise"] = "skip",
     max_line_bytes: int = 64 * 1024 * 1024,
 ) -> Reader:
@@ -47,6 +48,10 @@ def read(
     ``batch_size`` rows each, in input order), or hand it to any Arrow consumer
     (``pyarrow.RecordBatchReader.from_stream``, DuckDB, polars), which pulls it lazily.
 
+    ``columns`` selects (and orders) the columns; work only those columns need is skipped.
+    ``event_types`` keeps only rows whose ``event_type`` is one of these names; other lines are
+    skipped before the costly work (most are not even parsed) and counted as ``filtered``.
+
     ``on_error="skip"`` counts damaged lines and members as rejects (``reader.rejects()``);
     ``"raise"`` raises :class:`edxlog.ArchiveError` on a corrupt archive or non-log input.
     """
@@ -55,9 +60,18 @@ def read(
         batch_size=batch_size,
         threads=threads,
         columns=list(columns) if columns is not None else None,
+        event_types=_names(event_types, "event_types"),
         on_error=on_error,
         max_line_bytes=max_line_bytes,
     )
+
+
+def _names(value, what: str):
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{what} must be a list of names, not a single {type(value).__name__}")
+    return list(value)
 
 
 def read_table(source: Source, **kwargs) -> "pa.Table":

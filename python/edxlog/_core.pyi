@@ -36,6 +36,7 @@ class Reader:
         batch_size: int = 65536,
         threads: Optional[int] = None,
         columns: Optional[Sequence[str]] = None,
+        event_types: Optional[Sequence[str]] = None,
         on_error: Literal["skip", "raise"] = "skip",
         max_line_bytes: int = 67108864,
     ) -> None: ...
@@ -48,8 +49,9 @@ class Reader:
         """Everything not yet read, as one table."""
     @property
     def stats(self) -> dict[str, int]:
-        """lines, rows, rejects, blank, members, bytes_in (as stored), bytes_out (decompressed).
-        `lines == rows + rejects + blank` holds at any time."""
+        """lines, rows, rejects, blank, filtered, members, bytes_in (as stored), bytes_out
+        (decompressed). `lines == rows + rejects + blank + filtered` holds at any time
+        (`filtered` counts lines skipped by `event_types`; it is 0 without it)."""
     def rejects(self) -> pa.Table:
         """Lines and damaged members that gave no row so far: (source, line, error, raw)."""
     def close(self) -> None:

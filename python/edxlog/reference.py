@@ -65,6 +65,7 @@ def read(
     source,
     *,
     columns=None,
+    event_types=None,
     on_error="skip",
     max_line_bytes=_DEFAULT_MAX_LINE_BYTES,
     json_loads=None,
@@ -84,6 +85,7 @@ def read(
     return ReferenceReader(
         source,
         columns=columns,
+        event_types=event_types,
         on_error=on_error,
         max_line_bytes=max_line_bytes,
         json_loads=json_loads,
@@ -94,7 +96,8 @@ def read(
 class ReferenceReader:
     """Iterator of pyarrow.RecordBatch over every input, in input order, then line order."""
 
-    def __init__(self, source, *, columns, on_error, max_line_bytes, json_loads, batch_size):
+    def __init__(self, source, *, columns, on_error, max_line_bytes, json_loads, batch_size,
+                 event_types=None):
         if on_error not in ("skip", "raise"):
             raise ValueError(f"on_error must be 'skip' or 'raise', not {on_error!r}")
         if isinstance(max_line_bytes, bool) or not isinstance(max_line_bytes, int):
@@ -108,11 +111,16 @@ class ReferenceReader:
         self._on_error = on_error
         self._max_line_bytes = max_line_bytes
         self._batch_size = batch_size
-        self._line_parser = _LineParser(_JsonDecoder(json_loads), "event_id" in self._names)
+        if isinstance(event_types, (str, bytes)):
+            raise TypeError("event_types must be a list of names")
+        event_filter = _EventTypeFilter(event_types) if event_types is not None else None
+        self._line_parser = _LineParser(
+            _JsonDecoder(json_loads), "event_id" in self._names, event_filter
+        )
         # Missing paths fail here, at open time, with the path in the message.
         self._inputs = _resolve_inputs(source)
         self._stats = {
-            "lines": 0, "rows": 0, "rejects": 0, "blank": 0,
+            "lines": 0, "rows": 0, "rejects": 0, "blank": 0, "filtered": 0,
             "members": 0, "bytes_in": 0, "bytes_out": 0,
         }
         self._rejects = []
@@ -127,7 +135,7 @@ class ReferenceReader:
 
     @property
     def stats(self) -> dict:
-        """Counts so far: lines == rows + rejects + blank always holds."""
+        """Counts so far: lines == rows + rejects + blank + filtered always holds."""
         return dict(self._stats)
 
     def rejects(self) -> pa.Table:
@@ -221,6 +229,8 @@ class ReferenceReader:
                     yield tuple([value.get(name) for name in names])
                 elif kind is _BLANK:
                     stats["blank"] += 1
+                elif kind is _FILTERED:
+                    stats["filtered"] += 1
                 else:
                     error, raw = value
                     stats["rejects"] += 1
@@ -863,15 +873,38 @@ class _JsonDecoder:
 _ROW = object()
 _BLANK = object()
 _REJECT = object()
+_FILTERED = object()
+
+
+class _EventTypeFilter:
+    """Contract §2a: rows of the wanted event types only; a line in whose bytes no wanted name
+    occurs (and no escape could hide one) is skipped without being parsed."""
+
+    def __init__(self, names):
+        self.names = frozenset(names)
+        self._raw = [n.encode("utf-8") for n in self.names]
+        self._any_slash = any("/" in n for n in self.names)
+        self._no_prefilter = any(
+            not n or any(c < " " or c in '"\\\ufffd' for c in n) for n in self.names
+        )
+
+    def may_match(self, core: bytes) -> bool:
+        return (
+            self._no_prefilter
+            or any(n in core for n in self._raw)
+            or b"\\u" in core
+            or (self._any_slash and b"\\/" in core)
+        )
 
 _NUL_WARNING = "nul bytes stripped"
 _UTF8_WARNING = "invalid utf-8 replaced"
 
 
 class _LineParser:
-    def __init__(self, decoder: _JsonDecoder, want_event_id: bool):
+    def __init__(self, decoder: _JsonDecoder, want_event_id: bool, event_filter=None):
         self._decoder = decoder
         self._want_event_id = want_event_id
+        self._filter = event_filter
 
     def parse(self, line, max_line_bytes):
         """(_ROW, record) | (_BLANK, None) | (_REJECT, (error, raw)) for one physical line."""
@@ -882,6 +915,8 @@ class _LineParser:
         core = line.strip(_WS_NUL_BYTES)  # step 1
         if not core:  # step 2
             return _BLANK, None
+        if self._filter is not None and not self._filter.may_match(core):  # §2a
+            return _FILTERED, None
         warnings = []
         if b"\x00" in line and _nul_stripped(line, core):  # step 5
             warnings.append(_NUL_WARNING)
@@ -920,6 +955,8 @@ class _LineParser:
             prefix_bytes = len(text[:start].encode("utf-8"))
             warnings.append(f"prefix stripped: {prefix_bytes} bytes")
         record = _record(obj, warnings, self._decoder)
+        if self._filter is not None and record.get("event_type") not in self._filter.names:
+            return _FILTERED, None
         if self._want_event_id:  # step 3
             record["event_id"] = xxh3_128_digest(core)
         record["warnings"] = warnings or None

@@ -127,6 +127,13 @@ pub const COLUMNS: &[ColumnDef] = &[
     col!("warnings", string_list, "Soft problems with this row (undecodable JSON-looking event, unparseable time, stripped damage, replaced invalid UTF-8, unconvertible values); null when none."),
 ];
 
+/// Whether a column is one of the event fields (from `problem_id` to `selected_value`), which
+/// all come from decoding the event payload.
+pub fn is_event_field(name: &str) -> bool {
+    let index = |n: &str| column_index(n).expect("event field bounds are columns");
+    column_index(name).is_some_and(|i| (index("problem_id")..=index("selected_value")).contains(&i))
+}
+
 /// The Arrow schema, built once from `COLUMNS`.
 pub fn schema() -> SchemaRef {
     static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();

@@ -44,6 +44,8 @@ pub struct MemberEnd {
 }
 
 const READ_SIZE: usize = 256 * 1024;
+/// The most a chunk buffer reserves up front (chunks are at most `max_bytes` + one line).
+const CHUNK_CAPACITY: usize = 16 << 20;
 
 /// Reads `reader` to its end, handing pieces to `emit` (which returns false to stop).
 pub fn split_lines(
@@ -53,7 +55,7 @@ pub fn split_lines(
 ) -> MemberEnd {
     let mut s = Splitter {
         limits,
-        pending: Vec::with_capacity(READ_SIZE),
+        pending: chunk_buffer(&limits),
         pending_lines: 0,
         partial_start: 0,
         next_line: 1,
@@ -83,6 +85,10 @@ pub fn split_lines(
         error,
         stopped: s.stopped,
     }
+}
+
+fn chunk_buffer(limits: &SplitLimits) -> Vec<u8> {
+    Vec::with_capacity(limits.max_bytes.min(CHUNK_CAPACITY) + READ_SIZE)
 }
 
 struct Splitter {
@@ -188,8 +194,12 @@ impl Splitter {
         if self.pending_lines == 0 {
             return true;
         }
-        let partial = self.pending.split_off(self.partial_start);
-        let data = std::mem::replace(&mut self.pending, partial);
+        // The next chunk starts with room for a whole chunk, so it never regrows (each
+        // doubling of a multi-MiB buffer is a copy and fresh pages).
+        let mut next = chunk_buffer(&self.limits);
+        next.extend_from_slice(&self.pending[self.partial_start..]);
+        self.pending.truncate(self.partial_start);
+        let data = std::mem::replace(&mut self.pending, next);
         self.partial_start = 0;
         let piece = Piece::Lines {
             first_line: self.next_line,
@@ -239,7 +249,15 @@ impl Splitter {
 /// Iterates the lines of a `Piece::Lines` buffer, without their `\n`.
 pub fn lines_of(data: &[u8]) -> impl Iterator<Item = &[u8]> {
     let data = data.strip_suffix(b"\n").unwrap_or(data);
-    data.split(|&b| b == b'\n')
+    // memchr finds the newlines a vector at a time; `slice::split` tests byte by byte.
+    let mut start = 0;
+    let mut ends = memchr_iter(b'\n', data).chain(std::iter::once(data.len()));
+    std::iter::from_fn(move || {
+        let end = ends.next()?;
+        let line = &data[start..end];
+        start = end + 1;
+        Some(line)
+    })
 }
 
 #[cfg(test)]

@@ -133,13 +133,15 @@ impl Reader {
 #[pymethods]
 impl Reader {
     #[new]
-    #[pyo3(signature = (source, *, batch_size=65536, threads=None, columns=None, on_error="skip", max_line_bytes=64 * 1024 * 1024))]
+    #[pyo3(signature = (source, *, batch_size=65536, threads=None, columns=None, event_types=None, on_error="skip", max_line_bytes=64 * 1024 * 1024))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         source: &Bound<'_, PyAny>,
         batch_size: usize,
         threads: Option<usize>,
         columns: Option<Vec<String>>,
+        event_types: Option<Vec<String>>,
         on_error: &str,
         max_line_bytes: usize,
     ) -> PyResult<Self> {
@@ -161,6 +163,7 @@ impl Reader {
             batch_size,
             threads,
             columns,
+            event_types,
             on_error,
             max_line_bytes,
         };
@@ -200,7 +203,7 @@ impl Reader {
         PyTable::try_new(batches, self.schema.clone())?.into_pyarrow(py)
     }
 
-    /// Counters of the read so far: lines == rows + rejects + blank at any time.
+    /// Counters of the read so far: lines == rows + rejects + blank + filtered at any time.
     #[getter]
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let s = self.shared.stats();
@@ -210,6 +213,7 @@ impl Reader {
             ("rows", s.rows),
             ("rejects", s.rejects),
             ("blank", s.blank),
+            ("filtered", s.filtered),
             ("members", s.members),
             ("bytes_in", s.bytes_in),
             ("bytes_out", s.bytes_out),

@@ -181,52 +181,74 @@ impl<'a> EventFields<'a> {
         parser: &mut Parser,
         w: &mut Warnings,
     ) {
-        let text = |key: &str, column: &str, w: &mut Warnings| {
-            obj.get(key).and_then(|v| to_string(v, column, w).0)
+        // Every key any family reads, looked up in one pass over the object.
+        let [problem_id, problem, success, attempts, cm, answers_value, state, id, code, speed, current_time, current_time_snake, typ, old, new, location, category, value] =
+            obj.lookup(&[
+                "problem_id",
+                "problem",
+                "success",
+                "attempts",
+                "correct_map",
+                "answers",
+                "state",
+                "id",
+                "code",
+                "speed",
+                "currentTime",
+                "current_time",
+                "type",
+                "old",
+                "new",
+                "location",
+                "category",
+                "value",
+            ]);
+        let text = |v: Option<Json<'a>>, column: &str, w: &mut Warnings| {
+            v.and_then(|v| to_string(v, column, w).0)
         };
-        let int = |key: &str, column: &str, w: &mut Warnings| {
-            obj.get(key).and_then(|v| to_int(v, column, w))
+        let int = |v: Option<Json<'a>>, column: &str, w: &mut Warnings| {
+            v.and_then(|v| to_int(v, column, w))
         };
-        let problem_id = obj.get("problem_id").filter(|v| !v.is_null());
+        let problem_id = problem_id.filter(|v| !v.is_null());
         self.problem_id = problem_id.and_then(|v| to_string(v, "problem_id", w).0);
         if problem_id.is_none() && event_type == "problem_show" {
-            self.problem_id = text("problem", "problem_id", w);
+            self.problem_id = text(problem, "problem_id", w);
         }
-        self.success = text("success", "success", w);
-        self.attempts = int("attempts", "attempts", w);
-        if let Some(cm) = obj.get("correct_map") {
+        self.success = text(success, "success", w);
+        self.attempts = int(attempts, "attempts", w);
+        if let Some(cm) = cm {
             self.correct_map = correct_map(cm, parser, w);
         }
-        if let Some(a) = obj.get("answers") {
+        if let Some(a) = answers_value {
             self.answers = answers(a, w);
         }
-        self.state = obj.get("state").filter(|v| !v.is_null()).map(|v| {
+        self.state = state.filter(|v| !v.is_null()).map(|v| {
             let mut s = String::new();
             v.write_json(&mut s);
             s
         });
         match family(event_type) {
             Family::Video => {
-                self.video_id = text("id", "video_id", w);
-                self.video_code = text("code", "video_code", w);
-                self.video_speed = text("speed", "video_speed", w);
-                let time = obj.get("currentTime").or_else(|| obj.get("current_time"));
+                self.video_id = text(id, "video_id", w);
+                self.video_code = text(code, "video_code", w);
+                self.video_speed = text(speed, "video_speed", w);
+                let time = current_time.or(current_time_snake);
                 self.video_time = time.and_then(|v| to_float(v, "video_time", w));
             }
             Family::Book => {
-                self.book_type = text("type", "book_type", w);
-                self.book_old = int("old", "book_old", w);
-                self.book_new = int("new", "book_new", w);
+                self.book_type = text(typ, "book_type", w);
+                self.book_old = int(old, "book_old", w);
+                self.book_new = int(new, "book_new", w);
             }
             Family::Seq => {
-                self.seq_id = text("id", "seq_id", w);
-                self.seq_old = int("old", "seq_old", w);
-                self.seq_new = int("new", "seq_new", w);
+                self.seq_id = text(id, "seq_id", w);
+                self.seq_old = int(old, "seq_old", w);
+                self.seq_new = int(new, "seq_new", w);
             }
             Family::Rubric => {
-                self.location = text("location", "location", w);
-                self.rubric_category = int("category", "rubric_category", w);
-                self.selected_value = int("value", "selected_value", w);
+                self.location = text(location, "location", w);
+                self.rubric_category = int(category, "rubric_category", w);
+                self.selected_value = int(value, "selected_value", w);
             }
             Family::Other => {}
         }

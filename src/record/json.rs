@@ -244,6 +244,20 @@ impl<'a> Json<'a> {
         }
     }
 
+    /// The values of several keys of an object in one pass over its entries (the last one
+    /// when a key repeats, as `get`); all None when this is not an object.
+    pub fn lookup<const N: usize>(self, keys: &[&str; N]) -> [Option<Json<'a>>; N] {
+        let mut found = [None; N];
+        if let Kind::Object(entries) = self.kind() {
+            for (k, v) in entries {
+                if let Some(i) = keys.iter().position(|key| *key == k) {
+                    found[i] = Some(v);
+                }
+            }
+        }
+        found
+    }
+
     /// Compact JSON text of this value, appended to `out`.
     pub fn write_json(self, out: &mut String) {
         match self.kind() {
@@ -321,29 +335,46 @@ pub fn write_json_string(s: &str, out: &mut String) {
     out.push('"');
     let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let esc: &str = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0x00..=0x1f => "",
-            _ => continue,
-        };
+    while let Some(i) = find_escape(bytes, start) {
         out.push_str(&s[start..i]);
-        if esc.is_empty() {
-            use std::fmt::Write;
-            let _ = write!(out, "\\u{:04x}", b);
-        } else {
-            out.push_str(esc);
+        let b = bytes[i];
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x08 => out.push_str("\\b"),
+            0x0c => out.push_str("\\f"),
+            _ => {
+                use std::fmt::Write;
+                let _ = write!(out, "\\u{:04x}", b);
+            }
         }
         start = i + 1;
     }
     out.push_str(&s[start..]);
     out.push('"');
+}
+
+/// The first byte at or after `from` that JSON must escape (`"`, `\\`, control characters).
+/// Eight bytes at a time, because most strings need no escape at all.
+fn find_escape(bytes: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Whether some byte of `w` is below `n` (n <= 128): exact as a yes/no answer.
+    let has_less = |w: u64, n: u8| w.wrapping_sub(ONES * n as u64) & !w & HIGH != 0;
+    let has_byte = |w: u64, b: u8| has_less(w ^ (ONES * b as u64), 1);
+    let mut i = from;
+    while i + 8 <= bytes.len() {
+        let w = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("eight bytes"));
+        if has_less(w, 0x20) || has_byte(w, b'"') || has_byte(w, b'\\') {
+            break;
+        }
+        i += 8;
+    }
+    let needs = |b: &u8| *b < 0x20 || *b == b'"' || *b == b'\\';
+    bytes[i..].iter().position(needs).map(|p| i + p)
 }
 
 /// The entries of an object, in document order (repeated keys included).
@@ -478,6 +509,26 @@ mod tests {
         };
         let d = dedup_entries(e);
         assert_eq!(d.iter().map(|(k, _)| *k).collect::<Vec<_>>(), ["a", "b"]);
+    }
+
+    #[test]
+    fn strings_are_escaped_wherever_the_byte_falls() {
+        for pad in 0..20 {
+            let p = "x".repeat(pad);
+            let mut out = String::new();
+            write_json_string(&format!("{p}\"{p}\\{p}\n{p}\u{1}{p}\u{7f}é"), &mut out);
+            assert_eq!(out, format!("\"{p}\\\"{p}\\\\{p}\\n{p}\\u0001{p}\u{7f}é\""));
+        }
+    }
+
+    #[test]
+    fn lookup_finds_the_last_value_of_each_key_in_one_pass() {
+        let mut p = Parser::default();
+        let doc = p.parse(br#"{"a":1,"b":2,"a":3}"#).unwrap();
+        let [a, b, c] = doc.root().lookup(&["a", "b", "c"]);
+        assert!(matches!(a.unwrap().kind(), Kind::Int(3)));
+        assert!(matches!(b.unwrap().kind(), Kind::Int(2)));
+        assert!(c.is_none());
     }
 
     #[test]

@@ -51,6 +51,114 @@ pub struct Record<'a> {
 pub enum NotARow {
     Blank,
     Reject(String),
+    /// Not one of the event types asked for (`EventTypeFilter`).
+    Filtered,
+}
+
+/// Which of the costly values a read needs, from the columns it returns (projection
+/// pushdown). A value that is not needed is left None; the rest of the row is unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Needs {
+    pub event_id: bool,
+    pub course_org: bool,
+    pub user_id: bool,
+    pub context: bool,
+    pub extra: bool,
+    pub event: bool,
+    /// The event-specific columns (problem_id … selected_value): decoding the event.
+    pub fields: bool,
+}
+
+impl Needs {
+    pub const ALL: Needs = Needs {
+        event_id: true,
+        course_org: true,
+        user_id: true,
+        context: true,
+        extra: true,
+        event: true,
+        fields: true,
+    };
+
+    /// What the named columns need. `warnings` needs everything: any step may warn.
+    pub fn of_columns<'c>(columns: impl IntoIterator<Item = &'c str>) -> Needs {
+        let mut n = Needs {
+            event_id: false,
+            course_org: false,
+            user_id: false,
+            context: false,
+            extra: false,
+            event: false,
+            fields: false,
+        };
+        for c in columns {
+            match c {
+                "warnings" => return Needs::ALL,
+                "event_id" => n.event_id = true,
+                "course_id" | "org_id" => n.course_org = true,
+                "user_id" => n.user_id = true,
+                "context" => n.context = true,
+                "extra" => n.extra = true,
+                "event" => n.event = true,
+                c if crate::columns::schema::is_event_field(c) => n.fields = true,
+                _ => {}
+            }
+        }
+        n
+    }
+}
+
+impl Default for Needs {
+    fn default() -> Self {
+        Needs::ALL
+    }
+}
+
+/// Keeps the rows whose `event_type` is one of a set, and skips the others cheaply: a line in
+/// whose bytes no wanted name occurs cannot hold one, so it is not even parsed (contract §2a).
+pub struct EventTypeFilter {
+    names: Vec<String>,
+    finders: Vec<memchr::memmem::Finder<'static>>,
+    /// Some name has a `/`, which JSON may write as `\/`.
+    any_slash: bool,
+    /// Some name cannot be found in raw bytes at all (it has a character JSON must escape, or
+    /// U+FFFD, which invalid UTF-8 turns into): every line is parsed.
+    no_prefilter: bool,
+}
+
+impl EventTypeFilter {
+    pub fn new(names: impl IntoIterator<Item = String>) -> EventTypeFilter {
+        let mut names: Vec<String> = names.into_iter().collect();
+        names.sort();
+        names.dedup();
+        let no_prefilter = names.iter().any(|n| {
+            n.is_empty()
+                || n.chars()
+                    .any(|c| c < ' ' || c == '"' || c == '\\' || c == '\u{fffd}')
+        });
+        EventTypeFilter {
+            finders: names
+                .iter()
+                .map(|n| memchr::memmem::Finder::new(n.as_bytes()).into_owned())
+                .collect(),
+            any_slash: names.iter().any(|n| n.contains('/')),
+            no_prefilter,
+            names,
+        }
+    }
+
+    /// False only when the line cannot hold a wanted event type.
+    fn may_match(&self, line: &[u8]) -> bool {
+        use memchr::memmem::find;
+        self.no_prefilter
+            || self.finders.iter().any(|f| f.find(line).is_some())
+            || find(line, b"\\u").is_some()
+            || (self.any_slash && find(line, b"\\/").is_some())
+    }
+
+    fn accepts(&self, event_type: Option<&str>) -> bool {
+        event_type.is_some_and(|t| self.names.iter().any(|n| n == t))
+    }
 }
 
 /// Bytes trimmed around a line: ASCII whitespace and NUL.
@@ -83,14 +191,31 @@ pub struct LineReader {
     line: Parser,
     event: Parser,
     side: Parser,
+    needs: Needs,
+    filter: Option<std::sync::Arc<EventTypeFilter>>,
 }
 
 impl LineReader {
+    /// A reader that computes only what `needs` asks for and keeps only the rows `filter`
+    /// accepts (the others are `NotARow::Filtered`).
+    pub fn new(needs: Needs, filter: Option<std::sync::Arc<EventTypeFilter>>) -> LineReader {
+        LineReader {
+            needs,
+            filter,
+            ..LineReader::default()
+        }
+    }
+
     /// Reads one physical line (without its `\n`). A row is handed to `on_row`.
     pub fn read_line(&mut self, raw: &[u8], on_row: impl FnOnce(&Record)) -> Result<(), NotARow> {
         let (core, nul_stripped) = trim_line(raw);
         if core.is_empty() {
             return Err(NotARow::Blank);
+        }
+        if let Some(f) = &self.filter {
+            if !f.may_match(core) {
+                return Err(NotARow::Filtered);
+            }
         }
         let mut warnings = Warnings::default();
         if nul_stripped {
@@ -128,9 +253,29 @@ impl LineReader {
         if start > 0 {
             warnings.push(format!("prefix stripped: {start} bytes"));
         }
-        let Self { event, side, .. } = self;
-        build_record(entries, event_id(core), warnings, event, side, on_row);
-        Ok(())
+        let Self {
+            event,
+            side,
+            needs,
+            filter,
+            ..
+        } = self;
+        let id = if needs.event_id {
+            event_id(core)
+        } else {
+            [0; 16]
+        };
+        let ctx = Ctx {
+            needs: *needs,
+            filter: filter.as_deref(),
+            event_parser: event,
+            side_parser: side,
+        };
+        if build_record(entries, id, warnings, ctx, on_row) {
+            Ok(())
+        } else {
+            Err(NotARow::Filtered)
+        }
     }
 }
 
@@ -166,14 +311,28 @@ fn split_top_level(entries: json::Entries<'_>) -> TopLevel<'_> {
     top
 }
 
+/// What `build_record` works with besides the line.
+struct Ctx<'p> {
+    needs: Needs,
+    filter: Option<&'p EventTypeFilter>,
+    event_parser: &'p mut Parser,
+    side_parser: &'p mut Parser,
+}
+
+/// Builds the row and hands it to `on_row`; false when the filter refuses its event type.
 fn build_record<'a>(
     entries: json::Entries<'a>,
     event_id: [u8; 16],
     mut warnings: Warnings,
-    event_parser: &mut Parser,
-    side_parser: &mut Parser,
+    ctx: Ctx<'_>,
     on_row: impl FnOnce(&Record),
-) {
+) -> bool {
+    let Ctx {
+        needs,
+        filter,
+        event_parser,
+        side_parser,
+    } = ctx;
     let mut top = split_top_level(entries);
     let time = top.time.and_then(|v| match v.kind() {
         Kind::Null => None,
@@ -201,14 +360,27 @@ fn build_record<'a>(
             strings[i] = value;
         }
     }
+    if let Some(f) = filter {
+        if !f.accepts(strings[EVENT_TYPE].as_deref()) {
+            return false;
+        }
+    }
     let context = top.context.filter(|c| !c.is_null());
     let context_object = context.filter(|c| matches!(c.kind(), Kind::Object(_)));
-    let (course_id, org_id) = course_and_org(context_object, &strings);
-    let user_id = context_object
-        .and_then(|c| c.get("user_id"))
+    let [ctx_course, ctx_org, ctx_user] = context_object
+        .filter(|_| needs.course_org || needs.user_id)
+        .map(|c| c.lookup(&["course_id", "org_id", "user_id"]))
+        .unwrap_or_default();
+    let (course_id, org_id) = if needs.course_org {
+        course_and_org(ctx_course, ctx_org, &strings)
+    } else {
+        (None, None)
+    };
+    let user_id = ctx_user
+        .filter(|_| needs.user_id)
         .and_then(|v| to_int(v, "user_id", &mut warnings));
     let context_text = match (context, context_object) {
-        (Some(c), Some(_)) => Some(json_text(c)),
+        (Some(c), Some(_)) => needs.context.then(|| json_text(c)),
         (Some(c), None) => {
             warnings.push(format!(
                 "context: cannot convert {} to object",
@@ -219,7 +391,7 @@ fn build_record<'a>(
         }
         _ => None,
     };
-    let extra = (!top.extra.is_empty()).then(|| {
+    let extra = (needs.extra && !top.extra.is_empty()).then(|| {
         let mut s = String::new();
         write_object(top.extra.iter().copied(), &mut s);
         s
@@ -227,7 +399,7 @@ fn build_record<'a>(
     // A clone of the (usually borrowed) Cow: `strings` itself moves into the record.
     let event_type = strings[EVENT_TYPE].clone().unwrap_or_default();
     let event_value = top.event.filter(|e| !e.is_null());
-    let event_text = event_value.map(|e| match e.kind() {
+    let event_text = event_value.filter(|_| needs.event).map(|e| match e.kind() {
         Kind::Str(s) => Cow::Borrowed(s),
         _ => Cow::Owned(json_text(e)),
     });
@@ -246,7 +418,7 @@ fn build_record<'a>(
             warnings,
         })
     };
-    match event_value.map(|e| (e, e.kind())) {
+    match event_value.filter(|_| needs.fields).map(|e| (e, e.kind())) {
         Some((_, Kind::Str(s))) => {
             with_string_payload(s, event_parser, &mut warnings, |payload, w| {
                 let fields = EventFields::from_payload(payload, &event_type, side_parser, w);
@@ -265,6 +437,7 @@ fn build_record<'a>(
         }
         None => finish(EventFields::default(), warnings),
     }
+    true
 }
 
 fn json_text(v: Json<'_>) -> String {
@@ -283,26 +456,25 @@ fn sub_cow<'a>(c: &Cow<'a, str>, f: fn(&str) -> Option<&str>) -> Option<Cow<'a, 
 
 /// course_id and org_id from context, else from URLs (contract §5).
 fn course_and_org<'a>(
-    context: Option<Json<'a>>,
+    context_course: Option<Json<'a>>,
+    context_org: Option<Json<'a>>,
     strings: &[Option<Cow<'a, str>>; 11],
 ) -> (Option<Cow<'a, str>>, Option<Cow<'a, str>>) {
-    let non_empty = |key: &str| {
-        context
-            .and_then(|c| c.get(key))
-            .and_then(|v| v.as_str())
+    let non_empty = |v: Option<Json<'a>>| {
+        v.and_then(|v| v.as_str())
             .filter(|s| !s.is_empty())
             .map(Cow::Borrowed)
     };
     let url_shaped_event_type = strings[EVENT_TYPE]
         .as_ref()
         .filter(|t| t.starts_with('/') || t.starts_with("http"));
-    let course_id = non_empty("course_id").or_else(|| {
+    let course_id = non_empty(context_course).or_else(|| {
         [strings[PAGE].as_ref(), url_shaped_event_type]
             .into_iter()
             .flatten()
             .find_map(|url| sub_cow(url, course::course_id_from_url))
     });
-    let org_id = non_empty("org_id").or_else(|| {
+    let org_id = non_empty(context_org).or_else(|| {
         course_id
             .as_ref()
             .and_then(|c| sub_cow(c, course::org_from_course_id))

@@ -1,0 +1,34 @@
+//! `cargo run --release --example read -- PATH [THREADS] [--inflate-only]`: the pipeline alone,
+//! without Python, for profilers (`perf record`, `valgrind --tool=callgrind`).
+use std::time::Instant;
+
+use edxlog::input::source::Spec;
+use edxlog::pipeline::{Options, Pipeline};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let path = args.first().expect("usage: read PATH [THREADS]");
+    let threads = args.get(1).and_then(|t| t.parse().ok());
+    let start = Instant::now();
+    let mut p = Pipeline::start(
+        vec![Spec::Path(path.into())],
+        Options {
+            threads,
+            ..Options::default()
+        },
+    )
+    .expect("start");
+    let mut rows = 0;
+    for b in p.by_ref() {
+        rows += b.expect("batch").num_rows();
+    }
+    let s = p.shared().stats();
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "{rows} rows, {} lines, {} rejects, {:.1} MB in {secs:.2} s: {:.0} MB/s",
+        s.lines,
+        s.rejects,
+        s.bytes_out as f64 / 1e6,
+        s.bytes_out as f64 / 1e6 / secs
+    );
+}
