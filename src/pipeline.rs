@@ -1,9 +1,15 @@
-//! Threads: one producer walks the inputs (open, gunzip, untar, split lines) and hands numbered
-//! pieces to parse workers over a bounded channel; workers turn pieces into batches; the
-//! consumer puts results back in input order. Dropping the `Pipeline` stops everything: the
-//! channels close and every thread ends at its next send.
+//! Threads: one producer walks the inputs (open, gunzip, untar) and hands work to parse
+//! workers over a bounded channel; workers turn work into batches. Work is either a chunk of
+//! lines the producer split, or a whole small tar member (still compressed) that the worker
+//! inflates and splits itself, so that several members inflate at once and decompression of
+//! one member overlaps parsing of another.
+//!
+//! Order: each work item gets its own small result channel, and the producer queues those
+//! channels in input order; the consumer drains them one after the other. A worker ahead of
+//! the consumer blocks on its full channel, so memory stays bounded, and no worker can block
+//! the one the consumer waits for (work is taken in order). Dropping the `Pipeline` stops
+//! everything: every send fails and each thread returns.
 
-use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -17,13 +23,17 @@ use crate::accounting::{Reject, Stats, RAW_LIMIT};
 use crate::columns::schema::{column_index, schema};
 use crate::columns::BatchBuilder;
 use crate::error::{Error, Result};
-use crate::input::archive::{read_input, Counters, Event, Member};
+use crate::input::archive::{read_input, read_member_bytes, Counters, Event, Member, Reading};
 use crate::input::lines::{lines_of, Piece, SplitLimits};
 use crate::input::source::{expand, Spec};
 use crate::record::{EventTypeFilter, LineReader, Needs, NotARow};
 
 /// How often a waiting consumer checks whether it was cancelled.
 const POLL: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Tar members up to this size (as stored) are read whole by the producer and inflated and
+/// split by a worker; larger ones are streamed by the producer, so memory stays bounded.
+pub const WHOLE_MEMBER_LIMIT: u64 = 16 << 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnError {
@@ -42,6 +52,11 @@ pub struct Options {
     pub event_types: Option<Vec<String>>,
     pub on_error: OnError,
     pub max_line_bytes: usize,
+    /// Tar members up to this size are inflated by workers (see `WHOLE_MEMBER_LIMIT`).
+    pub whole_member_limit: u64,
+    /// False: read, inflate and split only, making no rows (the inflate-only ceiling of the
+    /// benchmarks: same input stage, same threads). Lines are then counted as blank.
+    pub parse: bool,
 }
 
 impl Default for Options {
@@ -53,27 +68,34 @@ impl Default for Options {
             event_types: None,
             on_error: OnError::Skip,
             max_line_bytes: 64 << 20,
+            whole_member_limit: WHOLE_MEMBER_LIMIT,
+            parse: true,
         }
     }
 }
 
-/// A unit of work, numbered in input order.
+/// A unit of work, with the channel its results go to.
 struct Work {
-    seq: u64,
     member: Arc<Member>,
     job: Job,
+    out: Sender<Done>,
 }
 
 enum Job {
     Lines(Piece),
-    Corrupt { line: u64, message: String },
+    /// A whole tar member as stored, and the error that cut its reading short, if any.
+    Member(Reading),
+    Corrupt {
+        line: u64,
+        message: String,
+    },
     NotLogs(&'static str),
     Failed(Error),
 }
 
-/// What a worker made of one `Work`.
+/// What a worker made of (part of) one `Work`.
+#[derive(Default)]
 struct Done {
-    seq: u64,
     batch: Option<RecordBatch>,
     rejects: Vec<Reject>,
     stats: Stats,
@@ -110,11 +132,22 @@ impl Shared {
 pub struct Pipeline {
     shared: Arc<Shared>,
     schema: SchemaRef,
-    results: Option<Receiver<Done>>,
-    pending: BTreeMap<u64, Done>,
-    next_seq: u64,
+    /// The result channels of the work items, in input order.
+    order: Option<Receiver<Receiver<Done>>>,
+    /// The one being drained.
+    current: Option<Receiver<Done>>,
     threads: Vec<JoinHandle<()>>,
     finished: bool,
+}
+
+/// What every worker needs to know, shared.
+struct WorkerConfig {
+    projection: Option<Vec<usize>>,
+    on_error: OnError,
+    parse: bool,
+    needs: Needs,
+    filter: Option<Arc<EventTypeFilter>>,
+    limits: SplitLimits,
 }
 
 impl Pipeline {
@@ -127,17 +160,13 @@ impl Pipeline {
             return Err(Error::Invalid("max_line_bytes must be at least 1".into()));
         }
         let projection = projection(options.columns.as_deref())?;
-        let needs = match &options.columns {
-            Some(names) => Needs::of_columns(names.iter().map(String::as_str)),
-            None => Needs::ALL,
-        };
-        let filter = options
-            .event_types
-            .clone()
-            .map(|names| Arc::new(EventTypeFilter::new(names)));
         let out_schema = match &projection {
             Some(p) => Arc::new(schema().project(p).expect("indices come from the schema")),
             None => schema(),
+        };
+        let needs = match &options.columns {
+            Some(names) => Needs::of_columns(names.iter().map(String::as_str)),
+            None => Needs::ALL,
         };
         let inputs = expand(specs)?;
         let workers = options
@@ -145,35 +174,43 @@ impl Pipeline {
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
             .max(1);
         let shared = Arc::new(Shared::default());
-        let (work_tx, work_rx) = bounded::<Work>(workers * 2);
-        let (done_tx, done_rx) = bounded::<Done>(workers * 2);
-        let mut threads = Vec::new();
+        // Few items in flight: each may hold a whole member (≤ WHOLE_MEMBER_LIMIT) or a chunk.
+        let (work_tx, work_rx) = bounded::<Work>(workers);
+        let (order_tx, order_rx) = bounded::<Receiver<Done>>(workers * 2);
         let limits = SplitLimits {
             max_lines: options.batch_size,
             max_bytes: 16 << 20,
             max_line_bytes: options.max_line_bytes,
         };
+        let config = Arc::new(WorkerConfig {
+            projection,
+            on_error: options.on_error,
+            parse: options.parse,
+            needs,
+            filter: options
+                .event_types
+                .map(|names| Arc::new(EventTypeFilter::new(names))),
+            limits,
+        });
+        let mut threads = Vec::new();
         {
             let shared = shared.clone();
+            let whole_limit = options.whole_member_limit;
             threads.push(spawn("edxlog-reader", move || {
-                produce(inputs, &shared, limits, &work_tx)
+                produce(inputs, &shared, limits, whole_limit, &work_tx, &order_tx)
             }));
         }
         for i in 0..workers {
-            let (rx, tx) = (work_rx.clone(), done_tx.clone());
-            let (projection, on_error) = (projection.clone(), options.on_error);
-            let filter = filter.clone();
+            let (rx, config, shared) = (work_rx.clone(), config.clone(), shared.clone());
             threads.push(spawn(&format!("edxlog-parse-{i}"), move || {
-                let reader = || LineReader::new(needs, filter.clone());
-                work(&rx, &tx, projection.as_deref(), on_error, &reader)
+                work(&rx, &config, &shared)
             }));
         }
         Ok(Pipeline {
             shared,
             schema: out_schema,
-            results: Some(done_rx),
-            pending: BTreeMap::new(),
-            next_seq: 0,
+            order: Some(order_rx),
+            current: None,
             threads,
             finished: false,
         })
@@ -199,37 +236,33 @@ impl Pipeline {
         cancelled: &mut dyn FnMut() -> bool,
     ) -> Result<Option<RecordBatch>> {
         while !self.finished {
-            let done = match self.pending.remove(&self.next_seq) {
-                Some(d) => d,
-                None => {
-                    let Some(results) = self.results.as_ref() else {
-                        break;
-                    };
-                    let received = match results.recv_timeout(POLL) {
-                        Ok(d) => Some(d),
-                        Err(RecvTimeoutError::Timeout) => {
-                            if cancelled() {
-                                self.stop();
-                                return Err(Error::Cancelled);
-                            }
-                            continue;
-                        }
-                        Err(RecvTimeoutError::Disconnected) => None,
-                    };
-                    match received {
-                        Some(d) => {
-                            self.pending.insert(d.seq, d);
-                            continue;
-                        }
-                        None => {
-                            // Every thread has ended and nothing is missing: the end.
-                            self.stop();
-                            return Ok(None);
-                        }
+            let received = match (&self.current, &self.order) {
+                (Some(current), _) => current.recv_timeout(POLL).map(Some),
+                (None, Some(order)) => order.recv_timeout(POLL).map(|rx| {
+                    self.current = Some(rx);
+                    None
+                }),
+                (None, None) => break,
+            };
+            let done = match received {
+                Ok(Some(done)) => done,
+                Ok(None) => continue,
+                Err(RecvTimeoutError::Timeout) => {
+                    if cancelled() {
+                        self.stop();
+                        return Err(Error::Cancelled);
                     }
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    if self.current.take().is_none() {
+                        // No more work items: every thread has ended. The end.
+                        self.stop();
+                        return Ok(None);
+                    }
+                    continue;
                 }
             };
-            self.next_seq += 1;
             {
                 let mut consumed = self
                     .shared
@@ -257,12 +290,12 @@ impl Pipeline {
         Ok(None)
     }
 
-    /// Stops the threads: closing our end makes every send fail, and each thread returns.
+    /// Stops the threads: closing our ends makes every send fail, and each thread returns.
     pub fn stop(&mut self) {
         self.finished = true;
         self.shared.cancel.store(true, Ordering::Relaxed);
-        self.results = None;
-        self.pending.clear();
+        self.order = None;
+        self.current = None;
         // Threads blocked reading a slow input (stdin) are not joined: they end on their own.
         for t in self.threads.drain(..) {
             if t.is_finished() {
@@ -283,6 +316,22 @@ impl Iterator for Pipeline {
     fn next(&mut self) -> Option<Self::Item> {
         self.next_batch().transpose()
     }
+}
+
+/// Reads `specs` through the input stage only (open, untar, inflate, split, on `threads`
+/// workers as a real read would) and returns the decompressed bytes: the inflate-only
+/// ceiling that the benchmarks compare a full read with.
+pub fn inflate_only(specs: Vec<Spec>, threads: Option<usize>) -> Result<u64> {
+    let mut p = Pipeline::start(
+        specs,
+        Options {
+            threads,
+            parse: false,
+            ..Options::default()
+        },
+    )?;
+    while p.next_batch()?.is_some() {}
+    Ok(p.shared().stats().bytes_out)
 }
 
 fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
@@ -309,45 +358,50 @@ fn projection(columns: Option<&[String]>) -> Result<Option<Vec<usize>>> {
     Ok(Some(out))
 }
 
-/// The producer: inputs → numbered work, until the end or until the consumer is gone.
+/// The producer: inputs → work items in order, until the end or until the consumer is gone.
 fn produce(
     inputs: Vec<crate::input::source::Input>,
     shared: &Shared,
     limits: SplitLimits,
-    tx: &Sender<Work>,
+    whole_limit: u64,
+    work_tx: &Sender<Work>,
+    order_tx: &Sender<Receiver<Done>>,
 ) {
-    let mut seq = 0u64;
-    let mut send = |member: Arc<Member>, job: Job| {
+    let send = |member: Arc<Member>, job: Job| {
         if shared.cancel.load(Ordering::Relaxed) {
             return false;
         }
-        let ok = tx.send(Work { seq, member, job }).is_ok();
-        seq += 1;
-        ok
+        // A chunk of lines gives one result; a whole member gives one per chunk.
+        let (out, results) = bounded(2);
+        order_tx.send(results).is_ok() && work_tx.send(Work { member, job, out }).is_ok()
     };
-    let result = catch_unwind(AssertUnwindSafe(|| {
-        for input in inputs {
-            let keep_going =
-                read_input(input, &shared.counters, limits, &mut |event| match event {
-                    Event::Member(_) => true,
-                    Event::Piece(member, piece) => send(member, Job::Lines(piece)),
-                    Event::Corrupt {
-                        member,
-                        line,
-                        message,
-                    } => send(member, Job::Corrupt { line, message }),
-                    Event::NotLogs { member, kind } => send(member, Job::NotLogs(kind)),
-                    Event::Failed(e) => {
-                        // An input that cannot be opened ends the read.
-                        send(no_member(), Job::Failed(e));
-                        false
-                    }
-                });
-            if !keep_going {
-                return;
+    let result =
+        catch_unwind(AssertUnwindSafe(|| {
+            for input in inputs {
+                let keep_going =
+                    read_input(input, &shared.counters, limits, whole_limit, &mut |event| {
+                        match event {
+                            Event::Member(_) => true,
+                            Event::Piece(member, piece) => send(member, Job::Lines(piece)),
+                            Event::Whole(member, reading) => send(member, Job::Member(reading)),
+                            Event::Corrupt {
+                                member,
+                                line,
+                                message,
+                            } => send(member, Job::Corrupt { line, message }),
+                            Event::NotLogs { member, kind } => send(member, Job::NotLogs(kind)),
+                            Event::Failed(e) => {
+                                // An input that cannot be opened ends the read.
+                                send(no_member(), Job::Failed(e));
+                                false
+                            }
+                        }
+                    });
+                if !keep_going {
+                    return;
+                }
             }
-        }
-    }));
+        }));
     if let Err(panic) = result {
         send(
             no_member(),
@@ -374,57 +428,70 @@ fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "unknown panic".into())
 }
 
+/// A worker's reusable state.
+struct WorkerState {
+    reader: LineReader,
+    builder: BatchBuilder,
+}
+
 /// A parse worker: work → batches, until the producer is done or the consumer is gone.
-fn work(
-    rx: &Receiver<Work>,
-    tx: &Sender<Done>,
-    projection: Option<&[usize]>,
-    on_error: OnError,
-    new_reader: &dyn Fn() -> LineReader,
-) {
-    let mut reader = new_reader();
-    let mut builder = BatchBuilder::default();
+fn work(rx: &Receiver<Work>, config: &WorkerConfig, shared: &Shared) {
+    let fresh = || WorkerState {
+        reader: LineReader::new(config.needs, config.filter.clone()),
+        builder: BatchBuilder::default(),
+    };
+    let mut state = fresh();
     for w in rx.iter() {
-        let seq = w.seq;
-        let done = catch_unwind(AssertUnwindSafe(|| {
-            do_work(w, &mut reader, &mut builder, projection, on_error)
-        }))
-        .unwrap_or_else(|panic| {
+        let out = w.out.clone();
+        let outcome = catch_unwind(AssertUnwindSafe(|| run(w, &mut state, config, shared)));
+        if let Err(panic) = outcome {
             // A bug: the state may be half-written, so start afresh and say so.
-            reader = new_reader();
-            builder = BatchBuilder::default();
-            Done {
-                seq,
-                batch: None,
-                rejects: Vec::new(),
-                stats: Stats::default(),
+            state = fresh();
+            let _ = out.send(Done {
                 error: Some(Error::Internal(format!(
                     "parse worker panicked: {}",
                     panic_text(&panic)
                 ))),
-            }
-        });
-        if tx.send(done).is_err() {
+                ..Done::default()
+            });
+        }
+        if shared.cancel.load(Ordering::Relaxed) {
             return;
         }
     }
 }
 
-fn do_work(
-    w: Work,
-    reader: &mut LineReader,
-    builder: &mut BatchBuilder,
-    projection: Option<&[usize]>,
-    on_error: OnError,
-) -> Done {
-    let mut done = Done {
-        seq: w.seq,
-        batch: None,
-        rejects: Vec::new(),
-        stats: Stats::default(),
-        error: None,
+/// Runs one work item, sending its results as they come.
+fn run(w: Work, state: &mut WorkerState, config: &WorkerConfig, shared: &Shared) {
+    let Work { member, job, out } = w;
+    let Job::Member(reading) = job else {
+        let _ = out.send(do_job(job, &member, state, config));
+        return;
     };
-    let source = w.member.source.as_str();
+    // A whole member: inflated and split here, its events handled as the producer's are.
+    let events_member = member.clone();
+    read_member_bytes(
+        reading,
+        events_member,
+        &shared.counters,
+        config.limits,
+        &mut |ev| {
+            let job = match ev {
+                Event::Member(_) => return true,
+                Event::Piece(_, piece) => Job::Lines(piece),
+                Event::Corrupt { line, message, .. } => Job::Corrupt { line, message },
+                Event::NotLogs { kind, .. } => Job::NotLogs(kind),
+                Event::Failed(e) => Job::Failed(e),
+                Event::Whole(..) => unreachable!("a member holds no members"),
+            };
+            out.send(do_job(job, &member, state, config)).is_ok()
+        },
+    );
+}
+
+fn do_job(job: Job, member: &Member, state: &mut WorkerState, config: &WorkerConfig) -> Done {
+    let mut done = Done::default();
+    let source = member.source.as_str();
     let reject = |done: &mut Done, line: u64, error: String, raw: &[u8]| {
         done.stats.lines += 1;
         done.stats.rejects += 1;
@@ -435,35 +502,36 @@ fn do_work(
             raw: raw[..raw.len().min(RAW_LIMIT)].to_vec(),
         });
     };
-    match w.job {
+    let WorkerState { reader, builder } = state;
+    match job {
+        Job::Lines(Piece::Lines { count, .. }) if !config.parse => {
+            done.stats.lines += count;
+            done.stats.blank += count;
+        }
         Job::Lines(Piece::Lines {
             first_line, data, ..
         }) => {
-            let server = w.member.server.as_deref();
+            let server = member.server.as_deref();
             for (i, raw) in lines_of(&data).enumerate() {
                 let line = first_line + i as u64;
                 let outcome =
                     reader.read_line(raw, |rec| builder.append(source, server, line, rec));
-                match outcome {
-                    Ok(()) => {
-                        done.stats.lines += 1;
-                        done.stats.rows += 1;
+                let counter = match outcome {
+                    Ok(()) => &mut done.stats.rows,
+                    Err(NotARow::Blank) => &mut done.stats.blank,
+                    Err(NotARow::Filtered) => &mut done.stats.filtered,
+                    Err(NotARow::Reject(e)) => {
+                        reject(&mut done, line, e, raw);
+                        continue;
                     }
-                    Err(NotARow::Blank) => {
-                        done.stats.lines += 1;
-                        done.stats.blank += 1;
-                    }
-                    Err(NotARow::Filtered) => {
-                        done.stats.lines += 1;
-                        done.stats.filtered += 1;
-                    }
-                    Err(NotARow::Reject(e)) => reject(&mut done, line, e, raw),
-                }
+                };
+                *counter += 1;
+                done.stats.lines += 1;
             }
             if !builder.is_empty() {
                 match builder.finish() {
                     Ok(b) => {
-                        done.batch = Some(match projection {
+                        done.batch = Some(match &config.projection {
                             Some(p) => b.project(p).expect("projection indices are checked"),
                             None => b,
                         })
@@ -480,18 +548,19 @@ fn do_work(
                 &head,
             );
         }
-        Job::Corrupt { line, message } => match on_error {
+        Job::Corrupt { line, message } => match config.on_error {
             OnError::Raise => done.error = Some(Error::Archive(message)),
             OnError::Skip => reject(&mut done, line, message, b""),
         },
         Job::NotLogs(kind) => {
-            if on_error == OnError::Raise {
+            if config.on_error == OnError::Raise {
                 done.error = Some(Error::Archive(format!(
                     "{source} is not a tracking log: it looks like {kind}"
                 )));
             }
         }
         Job::Failed(e) => done.error = Some(e),
+        Job::Member(_) => unreachable!("whole members are run by `run`"),
     }
     done
 }
@@ -585,6 +654,107 @@ mod tests {
             }
         )
         .is_err());
+    }
+
+    /// A tar of gzipped members, some damaged, in memory.
+    fn damaged_export() -> Vec<u8> {
+        use flate2::{write::GzEncoder, Compression};
+        use std::io::Write;
+        let gz = |text: &str| {
+            let mut e = GzEncoder::new(Vec::new(), Compression::fast());
+            e.write_all(text.as_bytes()).unwrap();
+            e.finish().unwrap()
+        };
+        let lines = |n: usize, tag: &str| -> String {
+            (0..n)
+                .map(|i| format!("{{\"username\":\"{tag}{i}\",\"event_type\":\"x\"}}\n"))
+                .collect()
+        };
+        let mut bad_crc = gz(&lines(50, "c"));
+        let at = bad_crc.len() - 8;
+        bad_crc[at] ^= 0xff;
+        let cut = gz(&lines(400, "t"));
+        let members: Vec<(&str, Vec<u8>)> = vec![
+            ("s1/a.log.gz", gz(&lines(300, "a"))),
+            ("s1/crc.log.gz", bad_crc),
+            ("s1/plain.log", lines(70, "p").into_bytes()),
+            ("s2/cut.log.gz", cut[..cut.len() / 2].to_vec()),
+            ("s2/empty.log", Vec::new()),
+            ("s2/b.log.gz", gz(&lines(900, "b"))),
+        ];
+        let mut tar = tar::Builder::new(Vec::new());
+        for (name, data) in members {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            tar.append_data(&mut h, name, data.as_slice()).unwrap();
+        }
+        tar.into_inner().unwrap()
+    }
+
+    fn summary(data: &[u8], options: Options) -> (Vec<String>, Stats, Vec<Reject>) {
+        let (batches, stats, rejects) = read_all(data, options);
+        let users = batches
+            .iter()
+            .flat_map(|b| {
+                let a = b
+                    .column(column_index("username").unwrap())
+                    .as_any()
+                    .downcast_ref::<arrow_array::StringArray>()
+                    .unwrap()
+                    .clone();
+                a.iter()
+                    .map(|u| u.unwrap_or("").to_string())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        (users, stats, rejects)
+    }
+
+    #[test]
+    fn whole_members_read_by_workers_give_what_the_producer_gives() {
+        let data = damaged_export();
+        let mut cut = data.clone();
+        cut.truncate(data.len() - 1500);
+        for data in [data, cut] {
+            let streamed = summary(
+                &data,
+                Options {
+                    whole_member_limit: 0,
+                    threads: Some(1),
+                    batch_size: 64,
+                    ..Options::default()
+                },
+            );
+            assert!(streamed.1.rejects >= 2, "{:?}", streamed.2);
+            assert_eq!(
+                streamed.1.lines,
+                streamed.1.rows + streamed.1.rejects + streamed.1.blank
+            );
+            for threads in [1, 2, 3] {
+                let whole = summary(
+                    &data,
+                    Options {
+                        threads: Some(threads),
+                        batch_size: 64,
+                        ..Options::default()
+                    },
+                );
+                assert_eq!(whole, streamed);
+            }
+        }
+    }
+
+    #[test]
+    fn inflate_only_counts_what_a_read_decompresses() {
+        let data = damaged_export();
+        let (_, stats, _) = read_all(&data, Options::default());
+        let path = std::env::temp_dir().join(format!("edxlog-inflate-{}.tar", std::process::id()));
+        std::fs::write(&path, &data).unwrap();
+        let inflated = inflate_only(vec![Spec::Path(path.clone())], Some(2)).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(inflated, stats.bytes_out);
     }
 
     #[test]

@@ -26,6 +26,9 @@ pub enum Event {
     /// A member starts.
     Member(Arc<Member>),
     Piece(Arc<Member>, Piece),
+    /// A whole small tar member as stored, for a worker to read with `read_member_bytes`
+    /// (so members inflate in parallel). Its `Member` event comes from there.
+    Whole(Arc<Member>, Reading),
     /// The member (or the archive) is damaged: no more lines from it. `line` is the number
     /// the next line would have had.
     Corrupt {
@@ -52,11 +55,45 @@ pub struct Counters {
 
 const SNIFF: usize = 4096;
 
+/// A tar member's stored bytes, and the error that ended their reading early (a cut
+/// archive, a corrupt outer gzip stream), which the member's reader meets at their end.
+pub struct Reading {
+    pub data: Vec<u8>,
+    pub error: Option<io::Error>,
+}
+
+/// Reads a member that the producer read whole: exactly as `read_member` would have read it
+/// from the archive, the same damage at the same place.
+pub fn read_member_bytes(
+    reading: Reading,
+    member: Arc<Member>,
+    counters: &Counters,
+    limits: SplitLimits,
+    emit: &mut dyn FnMut(Event) -> bool,
+) -> bool {
+    let reader = io::Cursor::new(reading.data).chain(FailAtEnd(reading.error));
+    read_member(Box::new(reader), member, None, counters, limits, emit)
+}
+
+/// Gives `Ok(0)`, or once the error it holds.
+struct FailAtEnd(Option<io::Error>);
+
+impl Read for FailAtEnd {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        match self.0.take() {
+            Some(e) => Err(e),
+            None => Ok(0),
+        }
+    }
+}
+
 /// Reads one input to its end. `emit` returns false to stop early; then so does this.
+/// Tar members of at most `whole_limit` bytes (as stored) are handed on whole.
 pub fn read_input(
     input: Input,
     counters: &Counters,
     limits: SplitLimits,
+    whole_limit: u64,
     emit: &mut dyn FnMut(Event) -> bool,
 ) -> bool {
     let name = input.name.clone();
@@ -70,7 +107,9 @@ pub fn read_input(
         server,
     });
     let outer = match maybe_gunzip(reader).and_then(|r| peek(r, SNIFF)) {
-        Ok((head, r)) if is_tar(&head) => return read_tar(r, &name, counters, limits, emit),
+        Ok((head, r)) if is_tar(&head) => {
+            return read_tar(r, &name, counters, limits, whole_limit, emit)
+        }
         Ok((_, r)) => r,
         Err(e) => {
             counters.members.fetch_add(1, Ordering::Relaxed);
@@ -210,6 +249,7 @@ fn read_tar(
     archive_name: &str,
     counters: &Counters,
     limits: SplitLimits,
+    whole_limit: u64,
     emit: &mut dyn FnMut(Event) -> bool,
 ) -> bool {
     let outer_ended = Arc::new(AtomicBool::new(false));
@@ -245,6 +285,22 @@ fn read_tar(
             server: server_of(&path),
             source: path,
         });
+        if declared <= whole_limit {
+            let mut data = Vec::with_capacity(declared as usize);
+            let mut sized = Sized {
+                inner: entry,
+                read: 0,
+                size: declared,
+            };
+            // On an error, `data` keeps the bytes before it, and the member's reader meets
+            // the error after them.
+            let error = sized.read_to_end(&mut data).err();
+            last_member_failed = error.is_some();
+            if !emit(Event::Whole(member, Reading { data, error })) {
+                return false;
+            }
+            continue;
+        }
         let mut failed = false;
         let keep_going = read_member(
             Box::new(entry),

@@ -44,6 +44,25 @@ fn py_schema(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
     PySchema::new(schema()).into_pyarrow(py)
 }
 
+/// Reads `source` through the input stage only (open, untar, inflate, split into lines) on
+/// `threads` workers, as a real read would, and returns the decompressed bytes. The
+/// inflate-only ceiling the benchmarks compare a full read with.
+#[pyfunction]
+#[pyo3(signature = (source, threads=None))]
+fn inflate_only(
+    py: Python<'_>,
+    source: &Bound<'_, PyAny>,
+    threads: Option<usize>,
+) -> PyResult<u64> {
+    let mut needs_gil = false;
+    let specs = reader::specs_of(source, &mut needs_gil)?;
+    if needs_gil {
+        return Err(PyValueError::new_err("inflate_only reads paths only"));
+    }
+    py.detach(|| crate::pipeline::inflate_only(specs, threads))
+        .map_err(to_py_err)
+}
+
 /// docs/schema.md, generated from the schema definition.
 #[pyfunction(name = "schema_markdown")]
 fn py_schema_markdown() -> String {
@@ -55,6 +74,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<reader::Reader>()?;
     m.add_function(wrap_pyfunction!(py_schema, m)?)?;
     m.add_function(wrap_pyfunction!(py_schema_markdown, m)?)?;
+    m.add_function(wrap_pyfunction!(inflate_only, m)?)?;
     m.add("EdxlogError", m.py().get_type::<EdxlogError>())?;
     m.add("ArchiveError", m.py().get_type::<ArchiveError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -88,7 +88,7 @@ fn spec_of(obj: &Bound<'_, PyAny>, needs_gil: &mut bool) -> PyResult<Spec> {
     )))
 }
 
-fn specs_of(source: &Bound<'_, PyAny>, needs_gil: &mut bool) -> PyResult<Vec<Spec>> {
+pub(crate) fn specs_of(source: &Bound<'_, PyAny>, needs_gil: &mut bool) -> PyResult<Vec<Spec>> {
     if source.cast::<PyList>().is_ok() || source.cast::<PyTuple>().is_ok() {
         source
             .try_iter()?
@@ -166,6 +166,7 @@ impl Reader {
             event_types,
             on_error,
             max_line_bytes,
+            ..Options::default()
         };
         let pipeline = py
             .detach(|| Pipeline::start(specs, options))
