@@ -3,13 +3,23 @@
 use std::time::Instant;
 
 use edxlog::input::source::Spec;
-use edxlog::pipeline::{Options, Pipeline};
+use edxlog::pipeline::{inflate_only, Options, Pipeline};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let path = args.first().expect("usage: read PATH [THREADS]");
     let threads = args.get(1).and_then(|t| t.parse().ok());
     let start = Instant::now();
+    if args.iter().any(|a| a == "--inflate-only") {
+        let bytes = inflate_only(vec![Spec::Path(path.into())], threads).expect("inflate");
+        let secs = start.elapsed().as_secs_f64();
+        println!(
+            "inflate only: {:.1} MB in {secs:.2} s: {:.0} MB/s",
+            bytes as f64 / 1e6,
+            bytes as f64 / 1e6 / secs
+        );
+        return;
+    }
     let mut p = Pipeline::start(
         vec![Spec::Path(path.into())],
         Options {

@@ -375,33 +375,32 @@ fn produce(
         let (out, results) = bounded(2);
         order_tx.send(results).is_ok() && work_tx.send(Work { member, job, out }).is_ok()
     };
-    let result =
-        catch_unwind(AssertUnwindSafe(|| {
-            for input in inputs {
-                let keep_going =
-                    read_input(input, &shared.counters, limits, whole_limit, &mut |event| {
-                        match event {
-                            Event::Member(_) => true,
-                            Event::Piece(member, piece) => send(member, Job::Lines(piece)),
-                            Event::Whole(member, reading) => send(member, Job::Member(reading)),
-                            Event::Corrupt {
-                                member,
-                                line,
-                                message,
-                            } => send(member, Job::Corrupt { line, message }),
-                            Event::NotLogs { member, kind } => send(member, Job::NotLogs(kind)),
-                            Event::Failed(e) => {
-                                // An input that cannot be opened ends the read.
-                                send(no_member(), Job::Failed(e));
-                                false
-                            }
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        for input in inputs {
+            let keep_going =
+                read_input(input, &shared.counters, limits, whole_limit, &mut |event| {
+                    match event {
+                        Event::Member(_) => true,
+                        Event::Piece(member, piece) => send(member, Job::Lines(piece)),
+                        Event::Whole(member, reading) => send(member, Job::Member(reading)),
+                        Event::Corrupt {
+                            member,
+                            line,
+                            message,
+                        } => send(member, Job::Corrupt { line, message }),
+                        Event::NotLogs { member, kind } => send(member, Job::NotLogs(kind)),
+                        Event::Failed(e) => {
+                            // An input that cannot be opened ends the read.
+                            send(no_member(), Job::Failed(e));
+                            false
                         }
-                    });
-                if !keep_going {
-                    return;
-                }
+                    }
+                });
+            if !keep_going {
+                return;
             }
-        }));
+        }
+    }));
     if let Err(panic) = result {
         send(
             no_member(),

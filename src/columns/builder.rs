@@ -180,39 +180,39 @@ impl BatchBuilder {
     pub fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
         self.rows = 0;
         let mut columns: Vec<ArrayRef> = vec![
-            Arc::new(self.source.finish()),
-            Arc::new(self.server.finish()),
+            finish_presized(&mut self.source),
+            finish_presized(&mut self.server),
             Arc::new(self.line.finish()),
             Arc::new(self.event_id.finish()),
             Arc::new(self.time.finish()),
         ];
         for b in &mut self.strings {
-            columns.push(Arc::new(b.finish()));
+            columns.push(finish_presized(b));
         }
         let rest: Vec<ArrayRef> = vec![
-            Arc::new(self.course_id.finish()),
-            Arc::new(self.org_id.finish()),
+            finish_presized(&mut self.course_id),
+            finish_presized(&mut self.org_id),
             Arc::new(self.user_id.finish()),
-            Arc::new(self.context.finish()),
-            Arc::new(self.extra.finish()),
-            Arc::new(self.event.finish()),
-            Arc::new(self.problem_id.finish()),
-            Arc::new(self.success.finish()),
+            finish_presized(&mut self.context),
+            finish_presized(&mut self.extra),
+            finish_presized(&mut self.event),
+            finish_presized(&mut self.problem_id),
+            finish_presized(&mut self.success),
             Arc::new(self.attempts.finish()),
             self.correct_map.finish(),
             Arc::new(self.answers.finish()),
-            Arc::new(self.state.finish()),
-            Arc::new(self.video_id.finish()),
-            Arc::new(self.video_code.finish()),
-            Arc::new(self.video_speed.finish()),
+            finish_presized(&mut self.state),
+            finish_presized(&mut self.video_id),
+            finish_presized(&mut self.video_code),
+            finish_presized(&mut self.video_speed),
             Arc::new(self.video_time.finish()),
-            Arc::new(self.book_type.finish()),
+            finish_presized(&mut self.book_type),
             Arc::new(self.book_old.finish()),
             Arc::new(self.book_new.finish()),
-            Arc::new(self.seq_id.finish()),
+            finish_presized(&mut self.seq_id),
             Arc::new(self.seq_old.finish()),
             Arc::new(self.seq_new.finish()),
-            Arc::new(self.location.finish()),
+            finish_presized(&mut self.location),
             Arc::new(self.rubric_category.finish()),
             Arc::new(self.selected_value.finish()),
             Arc::new(self.warnings.finish()),
@@ -221,6 +221,15 @@ impl BatchBuilder {
         // try_new checks every type against THE schema, nested fields included.
         RecordBatch::try_new(schema(), columns)
     }
+}
+
+/// Finishes a string column and starts the next batch's with room for as much: a finished
+/// builder restarts empty, and regrowing multi-MiB buffers by doubling copies them each time.
+fn finish_presized(b: &mut StringBuilder) -> ArrayRef {
+    let (items, bytes) = (b.offsets_slice().len() - 1, b.values_slice().len());
+    let array = Arc::new(b.finish());
+    *b = StringBuilder::with_capacity(items, bytes);
+    array
 }
 
 /// `list<struct<...>>` built from flat children, which keeps the struct fields plain.

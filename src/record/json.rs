@@ -334,6 +334,15 @@ pub fn write_number_text(kind: &Kind, out: &mut String) {
 pub fn write_json_string(s: &str, out: &mut String) {
     out.push('"');
     let bytes = s.as_bytes();
+    // Most strings need no escape: one branch-free pass (the compiler vectorises it), one copy.
+    let needs_any = bytes.iter().fold(false, |acc, &b| {
+        acc | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if !needs_any {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     let mut start = 0;
     while let Some(i) = find_escape(bytes, start) {
         out.push_str(&s[start..i]);

@@ -193,6 +193,7 @@ pub struct LineReader {
     side: Parser,
     needs: Needs,
     filter: Option<std::sync::Arc<EventTypeFilter>>,
+    spare: SpareText,
 }
 
 impl LineReader {
@@ -258,6 +259,7 @@ impl LineReader {
             side,
             needs,
             filter,
+            spare,
             ..
         } = self;
         let id = if needs.event_id {
@@ -270,6 +272,7 @@ impl LineReader {
             filter: filter.as_deref(),
             event_parser: event,
             side_parser: side,
+            spare,
         };
         if build_record(entries, id, warnings, ctx, on_row) {
             Ok(())
@@ -317,6 +320,15 @@ struct Ctx<'p> {
     filter: Option<&'p EventTypeFilter>,
     event_parser: &'p mut Parser,
     side_parser: &'p mut Parser,
+    spare: &'p mut SpareText,
+}
+
+/// Buffers of the JSON texts a row carries, reused from line to line.
+#[derive(Default)]
+struct SpareText {
+    context: String,
+    extra: String,
+    event: String,
 }
 
 /// Builds the row and hands it to `on_row`; false when the filter refuses its event type.
@@ -332,6 +344,7 @@ fn build_record<'a>(
         filter,
         event_parser,
         side_parser,
+        spare,
     } = ctx;
     let mut top = split_top_level(entries);
     let time = top.time.and_then(|v| match v.kind() {
@@ -380,7 +393,9 @@ fn build_record<'a>(
         .filter(|_| needs.user_id)
         .and_then(|v| to_int(v, "user_id", &mut warnings));
     let context_text = match (context, context_object) {
-        (Some(c), Some(_)) => needs.context.then(|| json_text(c)),
+        (Some(c), Some(_)) => needs
+            .context
+            .then(|| reused_text(&mut spare.context, |s| c.write_json(s))),
         (Some(c), None) => {
             warnings.push(format!(
                 "context: cannot convert {} to object",
@@ -392,19 +407,19 @@ fn build_record<'a>(
         _ => None,
     };
     let extra = (needs.extra && !top.extra.is_empty()).then(|| {
-        let mut s = String::new();
-        write_object(top.extra.iter().copied(), &mut s);
-        s
+        reused_text(&mut spare.extra, |s| {
+            write_object(top.extra.iter().copied(), s)
+        })
     });
     // A clone of the (usually borrowed) Cow: `strings` itself moves into the record.
     let event_type = strings[EVENT_TYPE].clone().unwrap_or_default();
     let event_value = top.event.filter(|e| !e.is_null());
     let event_text = event_value.filter(|_| needs.event).map(|e| match e.kind() {
         Kind::Str(s) => Cow::Borrowed(s),
-        _ => Cow::Owned(json_text(e)),
+        _ => Cow::Owned(reused_text(&mut spare.event, |s| e.write_json(s))),
     });
     let finish = |fields: EventFields<'_>, warnings: Warnings| {
-        on_row(&Record {
+        let record = Record {
             event_id,
             time,
             strings,
@@ -416,7 +431,14 @@ fn build_record<'a>(
             event: event_text,
             fields,
             warnings,
-        })
+        };
+        on_row(&record);
+        // The texts' buffers serve the next line.
+        spare.context = record.context.unwrap_or_default();
+        spare.extra = record.extra.unwrap_or_default();
+        if let Some(Cow::Owned(e)) = record.event {
+            spare.event = e;
+        }
     };
     match event_value.filter(|_| needs.fields).map(|e| (e, e.kind())) {
         Some((_, Kind::Str(s))) => {
@@ -438,6 +460,14 @@ fn build_record<'a>(
         None => finish(EventFields::default(), warnings),
     }
     true
+}
+
+/// Text written into a buffer kept from an earlier line (no allocation once it is big enough).
+fn reused_text(buffer: &mut String, write: impl FnOnce(&mut String)) -> String {
+    let mut s = std::mem::take(buffer);
+    s.clear();
+    write(&mut s);
+    s
 }
 
 fn json_text(v: Json<'_>) -> String {
