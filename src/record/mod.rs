@@ -470,12 +470,6 @@ fn reused_text(buffer: &mut String, write: impl FnOnce(&mut String)) -> String {
     s
 }
 
-fn json_text(v: Json<'_>) -> String {
-    let mut s = String::new();
-    v.write_json(&mut s);
-    s
-}
-
 /// `f` applied to the text of a Cow, keeping the borrow when there is one.
 fn sub_cow<'a>(c: &Cow<'a, str>, f: fn(&str) -> Option<&str>) -> Option<Cow<'a, str>> {
     match c {
