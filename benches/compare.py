@@ -223,6 +223,7 @@ class Job:
         self.rows = None
         self.error = None     # "Type: first line"
         self.pending = None   # message
+        self.note = None      # what the tool's rows are, when they differ in kind from edxlog's
 
     def run(self):
         if self.error or self.pending or (self.times and not self.repeat):
@@ -241,6 +242,8 @@ class Job:
         finally:
             gc.collect()
         self.times.append(time.perf_counter() - t0)
+        if isinstance(rows, tuple):      # (rows, a note about them)
+            rows, self.note = rows
         self.rows = rows
 
     @property
@@ -358,9 +361,11 @@ def job_duckdb(files, threads):
             con.execute("SET threads = %d" % threads)
             con.execute("SET preserve_insertion_order = true")
             con.execute(DUCKDB_SQL, {"files": files})
-            (n,) = con.execute("SELECT count(*) FROM bench").fetchone()
+            n, nulls = con.execute("SELECT count(*), count(*) FILTER (WHERE event_type IS NULL "
+                                   "AND username IS NULL AND time IS NULL) FROM bench").fetchone()
             con.execute("DROP TABLE bench")
-            return n
+            return n, "%d of its %d rows are all-null (event_type, username, time): lines it could not " \
+                      "parse (ignore_errors) or read as objects without those keys" % (nulls, n)
         finally:
             con.close()
     return run
@@ -631,6 +636,12 @@ def main(argv=None):
                 t.add("extracted .log members", name, *speed_cells(J[(key, "plain")], base), "")
         if kind == "gzm":
             t.add("extracted .log.gz members", "DuckDB read_json job", *speed_cells(J[("duckdb", "gzm")], base), "")
+    for key in (("duckdb", "plain"), ("duckdb", "gzm")):
+        if J[key].note:
+            t.note += " DuckDB (%s): %s." % ("extracted .log" if key[1] == "plain" else "extracted .log.gz",
+                                            J[key].note)
+    t.note += " edxlog's rows exclude %d rejects and %d blank lines of the %d lines (reader.stats)." % (
+        st["rejects"], st["blank"], st["lines"])
     if same_input:
         t.note += (" Same-input ratios (edxlog on the slice over the reference on the slice; small inputs "
                    "carry edxlog's fixed start-up cost): " + "; ".join(same_input) + ".")
