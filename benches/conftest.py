@@ -9,7 +9,6 @@ on realistic sizes. These files are not collected by ``python -m pytest`` (``tes
 from __future__ import annotations
 
 import gzip
-from pathlib import Path
 
 import pytest
 
@@ -52,5 +51,3 @@ def mb_per_s(benchmark, nbytes: int) -> None:
 def pending(exc: Exception, what: str):
     pytest.skip("%s is not in the installed core yet (%s)" % (what, exc))
 
-
-__all__ = ["mb_per_s", "pending", "Path"]
