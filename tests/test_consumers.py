@@ -84,7 +84,60 @@ def test_close_mid_stream_releases_the_reader():
     assert list(r) == []
 
 
-@pytest.mark.parametrize("threads", [1, 2, 3])
-def test_output_is_identical_for_any_thread_count(synth_corpus, threads):
-    one = edxlog.read_table(synth_corpus, threads=1, batch_size=333)
-    assert edxlog.read_table(synth_corpus, threads=threads, batch_size=333).equals(one)
+@pytest.fixture(scope="module")
+def thread_corpora(tmp_path_factory) -> dict:
+    """One multi-member synthetic export in three containers (tar of plain members, tar of
+    gzipped members, .tar.gz), each with one extra truncated gzip member so that member damage
+    is among the rejects too."""
+    import gzip
+    import io
+    import tarfile
+
+    from edxlog import synth
+
+    d = tmp_path_factory.mktemp("threads")
+    cut = gzip.compress(b"".join(l + b"\n" for l in synth.iter_lines(5, 400, 1)), mtime=0)
+    cut = cut[: len(cut) // 2]
+
+    def add_cut(path):
+        with tarfile.open(path, "a") as tar:
+            info = tarfile.TarInfo("prod-edxapp-009/tracking.log-20140503.gz")
+            info.size = len(cut)
+            tar.addfile(info, io.BytesIO(cut))
+        return path
+
+    plain, gzm = d / "plain.tar", d / "gzm.tar"
+    synth.generate(plain, servers=2, days=3, lines=1200, seed=11, plain_members=True)
+    synth.generate(gzm, servers=2, days=3, lines=1200, seed=11)
+    add_cut(plain)
+    add_cut(gzm)
+    tgz = d / "export.tar.gz"
+    tgz.write_bytes(gzip.compress(gzm.read_bytes(), mtime=0))
+    return {"plain members": plain, "gzip members": gzm, ".tar.gz": tgz}
+
+
+@pytest.mark.parametrize("kind", ["plain members", "gzip members", ".tar.gz"])
+def test_output_is_identical_for_any_thread_count(thread_corpora, kind):
+    """threads=1, 2 and 3 give the same table (same rows, same order), the same counters and the
+    same rejects, on 7 members split into many small batches each."""
+    src = thread_corpora[kind]
+    runs = {}
+    for threads in (1, 2, 3):
+        with edxlog.read(src, threads=threads, batch_size=97) as reader:
+            batches = list(reader)
+            runs[threads] = (pa.Table.from_batches(batches, schema=reader.schema), reader.stats,
+                             reader.rejects(), len(batches))
+    table, stats, rejects, nbatches = runs[1]
+    # The corpus is what the test needs: many members, many batches per member, rejects of both
+    # kinds (bad lines and a damaged member).
+    assert stats["members"] == 7 and nbatches > 7 * 10, (stats, nbatches)
+    assert table.num_rows > 7000
+    assert rejects.num_rows > 1
+    assert any("tracking.log-20140503" in s for s in rejects.column("source").to_pylist())
+    for threads in (2, 3):
+        t, s, r, _ = runs[threads]
+        assert s == stats, threads
+        assert r.equals(rejects), threads
+        assert t.num_rows == table.num_rows, threads
+        assert t.equals(table), "threads=%d: table differs from threads=1" % threads
+    assert stats["lines"] == stats["rows"] + stats["rejects"] + stats["blank"]
