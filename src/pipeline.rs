@@ -35,6 +35,9 @@ const POLL: std::time::Duration = std::time::Duration::from_millis(50);
 /// split by a worker; larger ones are streamed by the producer, so memory stays bounded.
 pub const WHOLE_MEMBER_LIMIT: u64 = 16 << 20;
 
+/// The most decompressed bytes in one chunk of lines, so one batch (a chunk's rows).
+const CHUNK_BYTES: usize = 8 << 20;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnError {
     /// Damage becomes counted rejects; reading goes on.
@@ -176,10 +179,12 @@ impl Pipeline {
         let shared = Arc::new(Shared::default());
         // Few items in flight: each may hold a whole member (≤ WHOLE_MEMBER_LIMIT) or a chunk.
         let (work_tx, work_rx) = bounded::<Work>(workers);
-        let (order_tx, order_rx) = bounded::<Receiver<Done>>(workers * 2);
+        // Items in flight: about two per worker, which keeps every worker busy while the
+        // consumer drains the oldest, and bounds memory (peak RSS) whatever the input size.
+        let (order_tx, order_rx) = bounded::<Receiver<Done>>(workers + 1);
         let limits = SplitLimits {
             max_lines: options.batch_size,
-            max_bytes: 16 << 20,
+            max_bytes: CHUNK_BYTES,
             max_line_bytes: options.max_line_bytes,
         };
         let config = Arc::new(WorkerConfig {
@@ -372,7 +377,7 @@ fn produce(
             return false;
         }
         // A chunk of lines gives one result; a whole member gives one per chunk.
-        let (out, results) = bounded(2);
+        let (out, results) = bounded(1);
         order_tx.send(results).is_ok() && work_tx.send(Work { member, job, out }).is_ok()
     };
     let result = catch_unwind(AssertUnwindSafe(|| {
