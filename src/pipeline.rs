@@ -13,7 +13,7 @@ use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender};
 
-use crate::accounting::{Reject, Stats, RAW_LIMIT};
+use crate::accounting::{Reject, Stats, DEFAULT_MAX_REJECTS, RAW_LIMIT};
 use crate::columns::schema::{column_index, schema};
 use crate::columns::BatchBuilder;
 use crate::error::{Error, Result};
@@ -40,6 +40,8 @@ pub struct Options {
     pub columns: Option<Vec<String>>,
     pub on_error: OnError,
     pub max_line_bytes: usize,
+    /// Rejects kept in detail (`Shared::rejects`); later ones are only counted.
+    pub max_rejects: usize,
 }
 
 impl Default for Options {
@@ -50,6 +52,7 @@ impl Default for Options {
             columns: None,
             on_error: OnError::Skip,
             max_line_bytes: 64 << 20,
+            max_rejects: DEFAULT_MAX_REJECTS,
         }
     }
 }
@@ -84,7 +87,12 @@ pub struct Shared {
     /// Line counts of the results consumed so far (so the invariant always holds).
     consumed: Mutex<Stats>,
     rejects: Mutex<Vec<Reject>>,
-    cancel: AtomicBool,
+    /// At most this many rejects are kept in `rejects`; the rest are counted in
+    /// `Stats::rejects_dropped`.
+    max_rejects: usize,
+    /// Set once `rejects` is full: workers then count rejects without building their details
+    /// (every result not yet consumed comes later in input order, so none would be kept).
+    rejects_full: AtomicBool,
 }
 
 impl Shared {
@@ -133,7 +141,11 @@ impl Pipeline {
             .threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
             .max(1);
-        let shared = Arc::new(Shared::default());
+        let shared = Arc::new(Shared {
+            max_rejects: options.max_rejects,
+            rejects_full: AtomicBool::new(options.max_rejects == 0),
+            ..Shared::default()
+        });
         let (work_tx, work_rx) = bounded::<Work>(workers * 2);
         let (done_tx, done_rx) = bounded::<Done>(workers * 2);
         let mut threads = Vec::new();
@@ -151,8 +163,9 @@ impl Pipeline {
         for i in 0..workers {
             let (rx, tx) = (work_rx.clone(), done_tx.clone());
             let (projection, on_error) = (projection.clone(), options.on_error);
+            let shared = shared.clone();
             threads.push(spawn(&format!("edxlog-parse-{i}"), move || {
-                work(&rx, &tx, projection.as_deref(), on_error)
+                work(&rx, &tx, projection.as_deref(), on_error, &shared.rejects_full)
             }));
         }
         Ok(Pipeline {
@@ -217,21 +230,29 @@ impl Pipeline {
                 }
             };
             self.next_seq += 1;
-            {
-                let mut consumed = self
-                    .shared
-                    .consumed
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner());
-                consumed.add(&done.stats);
-            }
+            let mut stats = done.stats;
             if !done.rejects.is_empty() {
                 let mut rejects = self
                     .shared
                     .rejects
                     .lock()
                     .unwrap_or_else(|e| e.into_inner());
-                rejects.extend(done.rejects);
+                let room = self.shared.max_rejects.saturating_sub(rejects.len());
+                let mut details = done.rejects;
+                if details.len() >= room {
+                    stats.rejects_dropped += (details.len() - room) as u64;
+                    details.truncate(room);
+                    self.shared.rejects_full.store(true, Ordering::Relaxed);
+                }
+                rejects.extend(details);
+            }
+            {
+                let mut consumed = self
+                    .shared
+                    .consumed
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner());
+                consumed.add(&stats);
             }
             if let Some(e) = done.error {
                 self.stop();
@@ -247,7 +268,7 @@ impl Pipeline {
     /// Stops the threads: closing our end makes every send fail, and each thread returns.
     pub fn stop(&mut self) {
         self.finished = true;
-        self.shared.cancel.store(true, Ordering::Relaxed);
+        self.shared.counters.cancel.store(true, Ordering::Relaxed);
         self.results = None;
         self.pending.clear();
         // Threads blocked reading a slow input (stdin) are not joined: they end on their own.
@@ -305,7 +326,7 @@ fn produce(
 ) {
     let mut seq = 0u64;
     let mut send = |member: Arc<Member>, job: Job| {
-        if shared.cancel.load(Ordering::Relaxed) {
+        if shared.counters.cancel.load(Ordering::Relaxed) {
             return false;
         }
         let ok = tx.send(Work { seq, member, job }).is_ok();
@@ -354,7 +375,7 @@ fn no_member() -> Arc<Member> {
     })
 }
 
-fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
+pub(crate) fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
     p.downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| p.downcast_ref::<String>().cloned())
@@ -362,13 +383,20 @@ fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
 }
 
 /// A parse worker: work → batches, until the producer is done or the consumer is gone.
-fn work(rx: &Receiver<Work>, tx: &Sender<Done>, projection: Option<&[usize]>, on_error: OnError) {
+fn work(
+    rx: &Receiver<Work>,
+    tx: &Sender<Done>,
+    projection: Option<&[usize]>,
+    on_error: OnError,
+    rejects_full: &AtomicBool,
+) {
     let mut reader = LineReader::default();
     let mut builder = BatchBuilder::default();
     for w in rx.iter() {
         let seq = w.seq;
         let done = catch_unwind(AssertUnwindSafe(|| {
-            do_work(w, &mut reader, &mut builder, projection, on_error)
+            let details = !rejects_full.load(Ordering::Relaxed);
+            do_work(w, &mut reader, &mut builder, projection, on_error, details)
         }))
         .unwrap_or_else(|panic| {
             // A bug: the state may be half-written, so start afresh and say so.
@@ -397,6 +425,7 @@ fn do_work(
     builder: &mut BatchBuilder,
     projection: Option<&[usize]>,
     on_error: OnError,
+    details: bool,
 ) -> Done {
     let mut done = Done {
         seq: w.seq,
@@ -409,6 +438,10 @@ fn do_work(
     let reject = |done: &mut Done, line: u64, error: String, raw: &[u8]| {
         done.stats.lines += 1;
         done.stats.rejects += 1;
+        if !details {
+            done.stats.rejects_dropped += 1;
+            return;
+        }
         done.rejects.push(Reject {
             source: source.to_string(),
             line,
@@ -562,6 +595,40 @@ mod tests {
             }
         )
         .is_err());
+    }
+
+    #[test]
+    fn reject_details_are_capped_but_all_counted() {
+        let data: Vec<u8> = (0..5000)
+            .flat_map(|i| format!("bad {i}\n{{\"username\":\"u{i}\"}}\n").into_bytes())
+            .collect();
+        for threads in [1, 3] {
+            let (batches, stats, rejects) = read_all(
+                &data,
+                Options {
+                    threads: Some(threads),
+                    batch_size: 7,
+                    max_rejects: 100,
+                    ..Options::default()
+                },
+            );
+            let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+            assert_eq!(rows, 5000);
+            assert_eq!((stats.lines, stats.rejects), (10_000, 5000));
+            assert_eq!(stats.rejects_dropped, 4900);
+            // The first ones in input order are the ones kept.
+            let lines: Vec<u64> = rejects.iter().map(|r| r.line).collect();
+            assert_eq!(lines, (0..100).map(|i| 2 * i + 1).collect::<Vec<u64>>());
+        }
+        let (_, stats, rejects) = read_all(
+            &data,
+            Options {
+                max_rejects: 0,
+                ..Options::default()
+            },
+        );
+        assert!(rejects.is_empty());
+        assert_eq!(stats.rejects_dropped, 5000);
     }
 
     #[test]

@@ -48,6 +48,24 @@ pub struct Counters {
     pub bytes_in: Arc<AtomicU64>,
     pub bytes_out: AtomicU64,
     pub members: AtomicU64,
+    /// Set when the consumer is gone: reading stops at the next read of a member's data
+    /// (so a long member without a send, such as a line of gigabytes, does not run on).
+    pub cancel: AtomicBool,
+}
+
+/// A member's data that fails once the read is cancelled.
+struct Cancellable<'a, R> {
+    inner: R,
+    cancel: &'a AtomicBool,
+}
+
+impl<R: Read> Read for Cancellable<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.cancel.load(Ordering::Relaxed) {
+            return Err(io::Error::other("the read was cancelled"));
+        }
+        self.inner.read(buf)
+    }
 }
 
 const SNIFF: usize = 4096;
@@ -112,9 +130,13 @@ fn read_member(
         }),
         None => reader,
     };
-    let (head, mut body) = match maybe_gunzip(reader).and_then(|r| peek(r, SNIFF)) {
+    let (head, body) = match maybe_gunzip(reader).and_then(|r| peek(r, SNIFF)) {
         Ok(x) => x,
         Err(e) => return emit(damage(&member, 1, e, 0)),
+    };
+    let mut body = Cancellable {
+        inner: body,
+        cancel: &counters.cancel,
     };
     if let Some(kind) = binary_kind(&head) {
         if !emit(Event::NotLogs {
@@ -263,7 +285,11 @@ fn read_tar(
         last_member_failed = failed;
     }
     // Past the end-of-archive blocks: read the padding too, so `bytes_in` is the whole input.
-    let _ = io::copy(&mut archive.into_inner(), &mut io::sink());
+    let mut rest = Cancellable {
+        inner: archive.into_inner(),
+        cancel: &counters.cancel,
+    };
+    let _ = io::copy(&mut rest, &mut io::sink());
     true
 }
 
