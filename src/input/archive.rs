@@ -242,9 +242,11 @@ fn read_tar(
     let mut archive = tar::Archive::new(reader);
     let entries = match archive.entries() {
         Ok(e) => e,
-        Err(e) => return emit(archive_damage(archive_name, &e)),
+        Err(e) => return emit(archive_damage(archive_name, &e, 0)),
     };
     let mut last_member_failed = false;
+    // Where the next header starts (decompressed archive bytes), for the damage message.
+    let mut next_header = 0u64;
     for entry in entries {
         let entry = match entry {
             Ok(e) => e,
@@ -252,9 +254,10 @@ fn read_tar(
             // damage that ended the stream (a cut .tar.gz), that one reject says it all.
             Err(e) => {
                 let same_damage = last_member_failed && outer_ended.load(Ordering::Relaxed);
-                return same_damage || emit(archive_damage(archive_name, &e));
+                return same_damage || emit(archive_damage(archive_name, &e, next_header));
             }
         };
+        next_header = entry.raw_file_position() + entry.size().div_ceil(512) * 512;
         if !matches!(
             entry.header().entry_type(),
             EntryType::Regular | EntryType::Continuous
@@ -293,7 +296,7 @@ fn read_tar(
     true
 }
 
-fn archive_damage(archive_name: &str, e: &io::Error) -> Event {
+fn archive_damage(archive_name: &str, e: &io::Error, offset: u64) -> Event {
     let member = Arc::new(Member {
         source: archive_name.to_string(),
         server: None,
@@ -301,7 +304,9 @@ fn archive_damage(archive_name: &str, e: &io::Error) -> Event {
     Event::Corrupt {
         member,
         line: 1,
-        message: format!("corrupt archive {archive_name}: {e}"),
+        message: format!(
+            "corrupt archive {archive_name}: {e} (at decompressed byte {offset} of the archive)"
+        ),
     }
 }
 
