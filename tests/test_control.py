@@ -118,10 +118,13 @@ reader = edxlog.read({path!r})
 print("reading", flush=True)
 try:
     if {mode!r} == "read_all":
-        reader.read_all()
+        reader.read_all()  # the interrupt lands inside edxlog, which stops the read
     else:
-        for batch in reader:
-            pass
+        # The interrupt lands in this loop (between batches) or inside `next()`; either way
+        # leaving the `with` block stops the read.
+        with reader:
+            for batch in reader:
+                pass
     _out = {{"interrupted": False}}
 except KeyboardInterrupt:
     _out = {{"interrupted": True, "caught_at": time.monotonic()}}
