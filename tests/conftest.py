@@ -87,18 +87,23 @@ def write_gzip_repeated(path: Path, chunk: bytes, times: int) -> int:
 
 def run_python(code: str, *, timeout: float = 300, env=None) -> dict:
     """Runs ``code`` in a fresh interpreter; it must print one JSON object as its last line.
-    The result gains ``maxrss_mb``: the child's peak resident memory (``ru_maxrss``)."""
+    The result gains ``maxrss_mb`` (``ru_maxrss``) and ``hwm_mb`` (``VmHWM``): peak memory."""
     import os
     import subprocess
     import sys
 
     prelude = "import json, resource, sys, time\n"
+    # On Linux ru_maxrss survives exec: a child forked straight from pytest starts at pytest's
+    # own RSS (hundreds of MB late in a run). A shell in between forks the child from a small
+    # process, so its ru_maxrss is its own. VmHWM (this process's own peak) is reported too.
     epilogue = (
         "\n_out['maxrss_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+        "_out['hwm_mb'] = next(int(l.split()[1]) for l in open('/proc/self/status')"
+        " if l.startswith('VmHWM')) / 1024\n"
         "print(json.dumps(_out))\n"
     )
     proc = subprocess.run(
-        [sys.executable, "-c", prelude + code + epilogue],
+        ["/bin/sh", "-c", '"$0" -c "$1"; exit $?', sys.executable, prelude + code + epilogue],
         capture_output=True,
         timeout=timeout,
         env={**os.environ, **(env or {})},
