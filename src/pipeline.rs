@@ -171,7 +171,13 @@ impl Pipeline {
             let (projection, on_error) = (projection.clone(), options.on_error);
             let shared = shared.clone();
             threads.push(spawn(&format!("edxlog-parse-{i}"), move || {
-                work(&rx, &tx, projection.as_deref(), on_error, &shared.rejects_full)
+                work(
+                    &rx,
+                    &tx,
+                    projection.as_deref(),
+                    on_error,
+                    &shared.rejects_full,
+                )
             }));
         }
         Ok(Pipeline {

@@ -73,7 +73,7 @@ pub(crate) fn to_py_err(e: Error) -> PyErr {
 /// The schema of `read()`'s batches, as a pyarrow.Schema.
 #[pyfunction(name = "schema")]
 fn py_schema(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
-    guard("schema", || Ok(PySchema::new(schema()).into_pyarrow(py)?))
+    guard("schema", || PySchema::new(schema()).into_pyarrow(py))
 }
 
 /// docs/schema.md, generated from the schema definition.

@@ -204,7 +204,7 @@ impl Reader {
     #[getter]
     fn schema<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         guard("Reader.schema", || {
-            Ok(PySchema::new(self.schema.clone()).into_pyarrow(py)?)
+            PySchema::new(self.schema.clone()).into_pyarrow(py)
         })
     }
 
@@ -215,7 +215,7 @@ impl Reader {
     fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
         guard("Reader.__next__", || {
             self.next_batch(py)?
-                .map(|b| Ok(PyRecordBatch::new(b).into_pyarrow(py)?))
+                .map(|b| PyRecordBatch::new(b).into_pyarrow(py))
                 .transpose()
         })
     }
@@ -227,7 +227,7 @@ impl Reader {
             while let Some(b) = self.next_batch(py)? {
                 batches.push(b);
             }
-            Ok(PyTable::try_new(batches, self.schema.clone())?.into_pyarrow(py)?)
+            PyTable::try_new(batches, self.schema.clone())?.into_pyarrow(py)
         })
     }
 
@@ -284,7 +284,7 @@ impl Reader {
             ];
             let batch = RecordBatch::try_new(schema.clone(), columns)
                 .map_err(|e| to_py_err(Error::Internal(e.to_string())))?;
-            Ok(PyTable::try_new(vec![batch], schema)?.into_pyarrow(py)?)
+            PyTable::try_new(vec![batch], schema)?.into_pyarrow(py)
         })
     }
 
