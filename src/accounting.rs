@@ -16,6 +16,8 @@ pub struct Stats {
     pub bytes_in: u64,
     /// Decompressed bytes of all members.
     pub bytes_out: u64,
+    /// Rejects counted in `rejects` whose details were not kept (over `max_rejects`).
+    pub rejects_dropped: u64,
 }
 
 impl Stats {
@@ -28,6 +30,7 @@ impl Stats {
         self.members += o.members;
         self.bytes_in += o.bytes_in;
         self.bytes_out += o.bytes_out;
+        self.rejects_dropped += o.rejects_dropped;
     }
 }
 
@@ -43,3 +46,7 @@ pub struct Reject {
 
 /// How much of a rejected line is kept.
 pub const RAW_LIMIT: usize = 4096;
+
+/// How many rejects are kept in detail by default; later ones are only counted
+/// (`Stats::rejects_dropped`), so a file of millions of bad lines keeps memory bounded.
+pub const DEFAULT_MAX_REJECTS: usize = 10_000;

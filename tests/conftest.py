@@ -53,3 +53,60 @@ def synth_corpus(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("synth") / "export.tar"
     synth.generate(path, servers=2, days=2, lines=1500, seed=7)
     return path
+
+
+# ---- big inputs built streaming at test time (nothing large is committed) -----------------
+
+GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+
+
+def write_gzip_repeated(path: Path, chunk: bytes, times: int) -> int:
+    """One gzip member whose data is ``chunk * times``, written in seconds for any size.
+
+    Each copy of ``chunk`` is deflated once and full-flushed (which resets the compressor, so
+    every later copy compresses to the same bytes); the CRC and length trailer are computed over
+    the whole data. Returns the decompressed size.
+    """
+    import zlib
+
+    comp = zlib.compressobj(6, zlib.DEFLATED, -15)
+    first = comp.compress(chunk) + comp.flush(zlib.Z_FULL_FLUSH)
+    again = comp.compress(chunk) + comp.flush(zlib.Z_FULL_FLUSH)
+    assert comp.compress(chunk) + comp.flush(zlib.Z_FULL_FLUSH) == again
+    final = comp.flush(zlib.Z_FINISH)
+    crc = 0
+    with open(path, "wb") as f:
+        f.write(GZIP_HEADER)
+        for i in range(times):
+            f.write(first if i == 0 else again)
+            crc = zlib.crc32(chunk, crc)
+        f.write(final)
+        f.write(crc.to_bytes(4, "little") + ((len(chunk) * times) & 0xFFFFFFFF).to_bytes(4, "little"))
+    return len(chunk) * times
+
+
+def run_python(code: str, *, timeout: float = 300, env=None) -> dict:
+    """Runs ``code`` in a fresh interpreter; it must print one JSON object as its last line.
+    The result gains ``maxrss_mb`` (``ru_maxrss``) and ``hwm_mb`` (``VmHWM``): peak memory."""
+    import os
+    import subprocess
+    import sys
+
+    prelude = "import json, resource, sys, time\n"
+    # On Linux ru_maxrss survives exec: a child forked straight from pytest starts at pytest's
+    # own RSS (hundreds of MB late in a run). A shell in between forks the child from a small
+    # process, so its ru_maxrss is its own. VmHWM (this process's own peak) is reported too.
+    epilogue = (
+        "\n_out['maxrss_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+        "_out['hwm_mb'] = next(int(l.split()[1]) for l in open('/proc/self/status')"
+        " if l.startswith('VmHWM')) / 1024\n"
+        "print(json.dumps(_out))\n"
+    )
+    proc = subprocess.run(
+        ["/bin/sh", "-c", '"$0" -c "$1"; exit $?', sys.executable, prelude + code + epilogue],
+        capture_output=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+    assert proc.returncode == 0, proc.stderr.decode()[-3000:]
+    return json.loads(proc.stdout.decode().strip().splitlines()[-1])

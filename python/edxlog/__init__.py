@@ -37,6 +37,7 @@ def read(
     event_types: Optional[Iterable[str]] = None,
     on_error: Literal["skip", "raise"] = "skip",
     max_line_bytes: int = 64 * 1024 * 1024,
+    max_rejects: int = 10_000,
 ) -> Reader:
     """Stream tracking logs as Arrow record batches.
 
@@ -54,6 +55,8 @@ def read(
 
     ``on_error="skip"`` counts damaged lines and members as rejects (``reader.rejects()``);
     ``"raise"`` raises :class:`edxlog.ArchiveError` on a corrupt archive or non-log input.
+    ``reader.rejects()`` keeps the first ``max_rejects`` rejects in full; later ones are only
+    counted (``stats["rejects"]`` counts all, ``stats["rejects_dropped"]`` those not kept).
     """
     return Reader(
         source,
@@ -63,6 +66,7 @@ def read(
         event_types=_names(event_types, "event_types"),
         on_error=on_error,
         max_line_bytes=max_line_bytes,
+        max_rejects=max_rejects,
     )
 
 

@@ -27,6 +27,11 @@ class Reader:
     Also an Arrow PyCapsule stream: `pyarrow.RecordBatchReader.from_stream(reader)`,
     `duckdb.sql("select ... from reader")` and polars pull it batch by batch without the GIL.
     Handing it to such a consumer consumes it; `stats` and `rejects()` stay available.
+
+    Threads: a reader may be iterated from several Python threads at once. Each batch goes to
+    exactly one caller (which one is not defined), none is lost or repeated; waits release the
+    GIL. Ctrl-C (KeyboardInterrupt) while reading stops the read and releases its threads;
+    so do `close()` and leaving a `with` block. A Rust panic surfaces as `EdxlogError`.
     """
 
     def __init__(
@@ -39,6 +44,7 @@ class Reader:
         event_types: Optional[Sequence[str]] = None,
         on_error: Literal["skip", "raise"] = "skip",
         max_line_bytes: int = 67108864,
+        max_rejects: int = 10000,
     ) -> None: ...
     @property
     def schema(self) -> pa.Schema:
@@ -50,10 +56,12 @@ class Reader:
     @property
     def stats(self) -> dict[str, int]:
         """lines, rows, rejects, blank, filtered, members, bytes_in (as stored), bytes_out
-        (decompressed). `lines == rows + rejects + blank + filtered` holds at any time
+        (decompressed), rejects_dropped (rejects counted but not kept in `rejects()`, over
+        `max_rejects`). `lines == rows + rejects + blank + filtered` holds at any time
         (`filtered` counts lines skipped by `event_types`; it is 0 without it)."""
     def rejects(self) -> pa.Table:
-        """Lines and damaged members that gave no row so far: (source, line, error, raw)."""
+        """Lines and damaged members that gave no row so far: (source, line, error, raw); the
+        first `max_rejects` of them, in input order."""
     def close(self) -> None:
         """Stop reading and release the worker threads."""
     def __enter__(self) -> "Reader": ...

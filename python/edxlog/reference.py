@@ -71,6 +71,7 @@ def read(
     json_loads=None,
     batch_size=_DEFAULT_BATCH_SIZE,
     threads=None,
+    max_rejects=10_000,
 ) -> "ReferenceReader":
     """Open ``source`` for reading; nothing is parsed until batches are asked for.
 
@@ -90,6 +91,7 @@ def read(
         max_line_bytes=max_line_bytes,
         json_loads=json_loads,
         batch_size=batch_size,
+        max_rejects=max_rejects,
     )
 
 
@@ -97,7 +99,7 @@ class ReferenceReader:
     """Iterator of pyarrow.RecordBatch over every input, in input order, then line order."""
 
     def __init__(self, source, *, columns, on_error, max_line_bytes, json_loads, batch_size,
-                 event_types=None):
+                 event_types=None, max_rejects=10_000):
         if on_error not in ("skip", "raise"):
             raise ValueError(f"on_error must be 'skip' or 'raise', not {on_error!r}")
         if isinstance(max_line_bytes, bool) or not isinstance(max_line_bytes, int):
@@ -121,8 +123,10 @@ class ReferenceReader:
         self._inputs = _resolve_inputs(source)
         self._stats = {
             "lines": 0, "rows": 0, "rejects": 0, "blank": 0, "filtered": 0,
-            "members": 0, "bytes_in": 0, "bytes_out": 0,
+            "members": 0, "bytes_in": 0, "bytes_out": 0, "rejects_dropped": 0,
         }
+        # The first max_rejects rejects are kept in full; later ones are only counted.
+        self._max_rejects = max_rejects
         self._rejects = []
         self._records = self._generate_records()
         self._closed = False
@@ -204,7 +208,6 @@ class ReferenceReader:
     def _member_records(self, inp, member):
         stats = self._stats
         parse_line = self._line_parser.parse
-        rejects = self._rejects
         names = self._names
         source, server = member.source, member.server
         if self._on_error == "raise":
@@ -234,7 +237,7 @@ class ReferenceReader:
                 else:
                     error, raw = value
                     stats["rejects"] += 1
-                    rejects.append((source, line_no, error, raw))
+                    self._keep_reject((source, line_no, error, raw))
         except _MEMBER_ERRORS as exc:
             # Rows before the damage are kept; an unterminated fragment at the damage is not
             # a line (Choice: it is dropped, its number goes to the damage reject below).
@@ -256,7 +259,13 @@ class ReferenceReader:
             raise ArchiveError(where + error)
         self._stats["lines"] += 1
         self._stats["rejects"] += 1
-        self._rejects.append((source, lines_read + 1, error, b""))
+        self._keep_reject((source, lines_read + 1, error, b""))
+
+    def _keep_reject(self, reject):
+        if len(self._rejects) < self._max_rejects:
+            self._rejects.append(reject)
+        else:
+            self._stats["rejects_dropped"] += 1
 
 
 # ==========================================================================================

@@ -51,6 +51,24 @@ pub struct Counters {
     pub bytes_in: Arc<AtomicU64>,
     pub bytes_out: AtomicU64,
     pub members: AtomicU64,
+    /// Set when the consumer is gone: reading stops at the next read of a member's data
+    /// (so a long member without a send, such as a line of gigabytes, does not run on).
+    pub cancel: AtomicBool,
+}
+
+/// A member's data that fails once the read is cancelled.
+struct Cancellable<'a, R> {
+    inner: R,
+    cancel: &'a AtomicBool,
+}
+
+impl<R: Read> Read for Cancellable<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.cancel.load(Ordering::Relaxed) {
+            return Err(io::Error::other("the read was cancelled"));
+        }
+        self.inner.read(buf)
+    }
 }
 
 const SNIFF: usize = 4096;
@@ -178,9 +196,13 @@ fn read_member(
         }),
         None => reader,
     };
-    let (head, mut body) = match maybe_gunzip(reader).and_then(|r| peek(r, SNIFF)) {
+    let (head, body) = match maybe_gunzip(reader).and_then(|r| peek(r, SNIFF)) {
         Ok(x) => x,
         Err(e) => return emit(damage(&member, 1, e, 0)),
+    };
+    let mut body = Cancellable {
+        inner: body,
+        cancel: &counters.cancel,
     };
     if let Some(kind) = binary_kind(&head) {
         if !emit(Event::NotLogs {
@@ -287,9 +309,11 @@ fn read_tar(
     let mut archive = tar::Archive::new(reader);
     let entries = match archive.entries() {
         Ok(e) => e,
-        Err(e) => return emit(archive_damage(archive_name, &e)),
+        Err(e) => return emit(archive_damage(archive_name, &e, 0)),
     };
     let mut last_member_failed = false;
+    // Where the next header starts (decompressed archive bytes), for the damage message.
+    let mut next_header = 0u64;
     for entry in entries {
         let entry = match entry {
             Ok(e) => e,
@@ -297,9 +321,10 @@ fn read_tar(
             // damage that ended the stream (a cut .tar.gz), that one reject says it all.
             Err(e) => {
                 let same_damage = last_member_failed && outer_ended.load(Ordering::Relaxed);
-                return same_damage || emit(archive_damage(archive_name, &e));
+                return same_damage || emit(archive_damage(archive_name, &e, next_header));
             }
         };
+        next_header = entry.raw_file_position() + entry.size().div_ceil(512) * 512;
         if !matches!(
             entry.header().entry_type(),
             EntryType::Regular | EntryType::Continuous
@@ -346,11 +371,15 @@ fn read_tar(
         last_member_failed = failed;
     }
     // Past the end-of-archive blocks: read the padding too, so `bytes_in` is the whole input.
-    let _ = io::copy(&mut archive.into_inner(), &mut io::sink());
+    let mut rest = Cancellable {
+        inner: archive.into_inner(),
+        cancel: &counters.cancel,
+    };
+    let _ = io::copy(&mut rest, &mut io::sink());
     true
 }
 
-fn archive_damage(archive_name: &str, e: &io::Error) -> Event {
+fn archive_damage(archive_name: &str, e: &io::Error, offset: u64) -> Event {
     let member = Arc::new(Member {
         source: archive_name.to_string(),
         server: None,
@@ -358,7 +387,9 @@ fn archive_damage(archive_name: &str, e: &io::Error) -> Event {
     Event::Corrupt {
         member,
         line: 1,
-        message: format!("corrupt archive {archive_name}: {e}"),
+        message: format!(
+            "corrupt archive {archive_name}: {e} (at decompressed byte {offset} of the archive)"
+        ),
     }
 }
 

@@ -24,6 +24,38 @@ create_exception!(
     "A corrupt tar or gzip stream, or input that is not tracking logs (with on_error=\"raise\")."
 );
 
+/// Runs the body of a Python-facing function, turning a Rust panic into
+/// `EdxlogError("internal error in <method>: <panic message>")` instead of pyo3's
+/// `PanicException` (a `BaseException` that `except Exception` misses). Every `#[pymethods]`
+/// and `#[pyfunction]` body that does real work goes through here.
+///
+/// Test-only hook: when the environment variable `EDXLOG_TEST_PANIC` (read once, at the first
+/// call) names `method` (a comma-separated list, or `*` for all), the body panics first, so the
+/// tests can check the mapping on every method. Unset (always, outside the tests) it does
+/// nothing but one comparison.
+pub(crate) fn guard<T>(method: &str, body: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        if test_panic_requested(method) {
+            panic!("EDXLOG_TEST_PANIC asked {method} to panic");
+        }
+        body()
+    })) {
+        Ok(result) => result,
+        Err(panic) => Err(EdxlogError::new_err(format!(
+            "internal error in {method} (please report): {}",
+            crate::pipeline::panic_text(&panic)
+        ))),
+    }
+}
+
+fn test_panic_requested(method: &str) -> bool {
+    static WANTED: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    match WANTED.get_or_init(|| std::env::var("EDXLOG_TEST_PANIC").ok()) {
+        None => false,
+        Some(list) => list.split(',').any(|m| m == method || m == "*"),
+    }
+}
+
 /// THE mapping of core errors to Python exceptions.
 pub(crate) fn to_py_err(e: Error) -> PyErr {
     match e {
@@ -41,7 +73,7 @@ pub(crate) fn to_py_err(e: Error) -> PyErr {
 /// The schema of `read()`'s batches, as a pyarrow.Schema.
 #[pyfunction(name = "schema")]
 fn py_schema(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
-    PySchema::new(schema()).into_pyarrow(py)
+    guard("schema", || PySchema::new(schema()).into_pyarrow(py))
 }
 
 /// Reads `source` through the input stage only (open, untar, inflate, split into lines) on
@@ -65,8 +97,8 @@ fn inflate_only(
 
 /// docs/schema.md, generated from the schema definition.
 #[pyfunction(name = "schema_markdown")]
-fn py_schema_markdown() -> String {
-    schema_markdown()
+fn py_schema_markdown() -> PyResult<String> {
+    guard("schema_markdown", || Ok(schema_markdown()))
 }
 
 #[pymodule]

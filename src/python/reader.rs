@@ -3,6 +3,7 @@
 //! without the GIL.
 
 use std::io::{self, Read};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use arrow_array::builder::{BinaryBuilder, Int64Builder, StringBuilder};
@@ -14,10 +15,10 @@ use pyo3::types::{PyBytes, PyCapsule, PyDict, PyList, PyString, PyTuple};
 use pyo3_arrow::ffi::{to_schema_pycapsule, to_stream_pycapsule, ArrayIterator};
 use pyo3_arrow::{PyRecordBatch, PySchema, PyTable};
 
-use super::to_py_err;
+use super::{guard, to_py_err};
 use crate::error::Error;
 use crate::input::source::Spec;
-use crate::pipeline::{OnError, Options, Pipeline, Shared};
+use crate::pipeline::{panic_text, OnError, Options, Pipeline, Shared};
 
 #[pyclass(module = "edxlog", name = "Reader")]
 pub struct Reader {
@@ -104,9 +105,22 @@ impl Reader {
         self.pipeline.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Stops the read (threads released); the reader then yields nothing more.
+    fn stop(&self, py: Python<'_>) {
+        let taken = py.detach(|| self.lock().take());
+        drop(taken);
+    }
+
     /// Waits for the next batch with the GIL released (another thread may hold the reader:
-    /// that wait is without the GIL too), checking for Ctrl-C while waiting.
+    /// that wait is without the GIL too), checking for Ctrl-C before and while waiting. A
+    /// pending signal (KeyboardInterrupt) stops the read and is raised.
     fn next_batch(&self, py: Python<'_>) -> PyResult<Option<RecordBatch>> {
+        // Batches that arrive without any wait would never reach the polling below: check
+        // here too, so `read_all()` on a fast input stops at Ctrl-C within one batch.
+        if let Err(e) = py.check_signals() {
+            self.stop(py);
+            return Err(e);
+        }
         let mut interrupt: Option<PyErr> = None;
         let result = py.detach(|| {
             let mut guard = self.lock();
@@ -124,16 +138,22 @@ impl Reader {
             })
         });
         match (result, interrupt) {
-            (_, Some(e)) => Err(e),
+            (_, Some(e)) => {
+                self.stop(py);
+                Err(e)
+            }
             (r, None) => r.map_err(to_py_err),
         }
     }
 }
 
+/// Concurrent use: every method takes `&self` and the pipeline sits behind one mutex, so a
+/// reader may be shared by threads: each batch goes to exactly one caller (which one is not
+/// defined), none is lost or repeated, and waits release the GIL.
 #[pymethods]
 impl Reader {
     #[new]
-    #[pyo3(signature = (source, *, batch_size=65536, threads=None, columns=None, event_types=None, on_error="skip", max_line_bytes=64 * 1024 * 1024))]
+    #[pyo3(signature = (source, *, batch_size=65536, threads=None, columns=None, event_types=None, on_error="skip", max_line_bytes=64 * 1024 * 1024, max_rejects=10_000))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -144,45 +164,51 @@ impl Reader {
         event_types: Option<Vec<String>>,
         on_error: &str,
         max_line_bytes: usize,
+        max_rejects: usize,
     ) -> PyResult<Self> {
-        let on_error = match on_error {
-            "skip" => OnError::Skip,
-            "raise" => OnError::Raise,
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "on_error must be \"skip\" or \"raise\", not {other:?}"
-                )))
+        guard("Reader.__new__", || {
+            let on_error = match on_error {
+                "skip" => OnError::Skip,
+                "raise" => OnError::Raise,
+                other => {
+                    return Err(PyValueError::new_err(format!(
+                        "on_error must be \"skip\" or \"raise\", not {other:?}"
+                    )))
+                }
+            };
+            if threads == Some(0) {
+                return Err(PyValueError::new_err("threads must be at least 1"));
             }
-        };
-        if threads == Some(0) {
-            return Err(PyValueError::new_err("threads must be at least 1"));
-        }
-        let mut needs_gil = false;
-        let specs = specs_of(source, &mut needs_gil)?;
-        let options = Options {
-            batch_size,
-            threads,
-            columns,
-            event_types,
-            on_error,
-            max_line_bytes,
-            ..Options::default()
-        };
-        let pipeline = py
-            .detach(|| Pipeline::start(specs, options))
-            .map_err(to_py_err)?;
-        Ok(Reader {
-            shared: pipeline.shared(),
-            schema: pipeline.schema(),
-            pipeline: Mutex::new(Some(pipeline)),
-            needs_gil,
+            let mut needs_gil = false;
+            let specs = specs_of(source, &mut needs_gil)?;
+            let options = Options {
+                batch_size,
+                threads,
+                columns,
+                event_types,
+                on_error,
+                max_line_bytes,
+                max_rejects,
+                ..Options::default()
+            };
+            let pipeline = py
+                .detach(|| Pipeline::start(specs, options))
+                .map_err(to_py_err)?;
+            Ok(Reader {
+                shared: pipeline.shared(),
+                schema: pipeline.schema(),
+                pipeline: Mutex::new(Some(pipeline)),
+                needs_gil,
+            })
         })
     }
 
     /// The schema of the batches (pyarrow.Schema).
     #[getter]
     fn schema<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        PySchema::new(self.schema.clone()).into_pyarrow(py)
+        guard("Reader.schema", || {
+            PySchema::new(self.schema.clone()).into_pyarrow(py)
+        })
     }
 
     fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
@@ -190,77 +216,88 @@ impl Reader {
     }
 
     fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        self.next_batch(py)?
-            .map(|b| PyRecordBatch::new(b).into_pyarrow(py))
-            .transpose()
+        guard("Reader.__next__", || {
+            self.next_batch(py)?
+                .map(|b| PyRecordBatch::new(b).into_pyarrow(py))
+                .transpose()
+        })
     }
 
     /// Reads everything left into a pyarrow.Table.
     fn read_all<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let mut batches = Vec::new();
-        while let Some(b) = self.next_batch(py)? {
-            batches.push(b);
-        }
-        PyTable::try_new(batches, self.schema.clone())?.into_pyarrow(py)
+        guard("Reader.read_all", || {
+            let mut batches = Vec::new();
+            while let Some(b) = self.next_batch(py)? {
+                batches.push(b);
+            }
+            PyTable::try_new(batches, self.schema.clone())?.into_pyarrow(py)
+        })
     }
 
     /// Counters of the read so far: lines == rows + rejects + blank + filtered at any time.
     #[getter]
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let s = self.shared.stats();
-        let d = PyDict::new(py);
-        for (k, v) in [
-            ("lines", s.lines),
-            ("rows", s.rows),
-            ("rejects", s.rejects),
-            ("blank", s.blank),
-            ("filtered", s.filtered),
-            ("members", s.members),
-            ("bytes_in", s.bytes_in),
-            ("bytes_out", s.bytes_out),
-        ] {
-            d.set_item(k, v)?;
-        }
-        Ok(d)
+        guard("Reader.stats", || {
+            let s = self.shared.stats();
+            let d = PyDict::new(py);
+            for (k, v) in [
+                ("lines", s.lines),
+                ("rows", s.rows),
+                ("rejects", s.rejects),
+                ("blank", s.blank),
+                ("filtered", s.filtered),
+                ("members", s.members),
+                ("bytes_in", s.bytes_in),
+                ("bytes_out", s.bytes_out),
+                ("rejects_dropped", s.rejects_dropped),
+            ] {
+                d.set_item(k, v)?;
+            }
+            Ok(d)
+        })
     }
 
     /// The lines (and damaged members) that gave no row so far, as a pyarrow.Table of
-    /// (source, line, error, raw).
+    /// (source, line, error, raw): the first `max_rejects` of them.
     fn rejects<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let rejects = self.shared.rejects();
-        let (mut source, mut line, mut error, mut raw) = (
-            StringBuilder::new(),
-            Int64Builder::new(),
-            StringBuilder::new(),
-            BinaryBuilder::new(),
-        );
-        for r in &rejects {
-            source.append_value(&r.source);
-            line.append_value(r.line as i64);
-            error.append_value(&r.error);
-            raw.append_value(&r.raw);
-        }
-        let schema = Arc::new(Schema::new(vec![
-            Field::new("source", DataType::Utf8, false),
-            Field::new("line", DataType::Int64, false),
-            Field::new("error", DataType::Utf8, false),
-            Field::new("raw", DataType::Binary, false),
-        ]));
-        let columns: Vec<ArrayRef> = vec![
-            Arc::new(source.finish()),
-            Arc::new(line.finish()),
-            Arc::new(error.finish()),
-            Arc::new(raw.finish()),
-        ];
-        let batch = RecordBatch::try_new(schema.clone(), columns)
-            .map_err(|e| to_py_err(Error::Internal(e.to_string())))?;
-        PyTable::try_new(vec![batch], schema)?.into_pyarrow(py)
+        guard("Reader.rejects", || {
+            let rejects = self.shared.rejects();
+            let (mut source, mut line, mut error, mut raw) = (
+                StringBuilder::new(),
+                Int64Builder::new(),
+                StringBuilder::new(),
+                BinaryBuilder::new(),
+            );
+            for r in &rejects {
+                source.append_value(&r.source);
+                line.append_value(r.line as i64);
+                error.append_value(&r.error);
+                raw.append_value(&r.raw);
+            }
+            let schema = Arc::new(Schema::new(vec![
+                Field::new("source", DataType::Utf8, false),
+                Field::new("line", DataType::Int64, false),
+                Field::new("error", DataType::Utf8, false),
+                Field::new("raw", DataType::Binary, false),
+            ]));
+            let columns: Vec<ArrayRef> = vec![
+                Arc::new(source.finish()),
+                Arc::new(line.finish()),
+                Arc::new(error.finish()),
+                Arc::new(raw.finish()),
+            ];
+            let batch = RecordBatch::try_new(schema.clone(), columns)
+                .map_err(|e| to_py_err(Error::Internal(e.to_string())))?;
+            PyTable::try_new(vec![batch], schema)?.into_pyarrow(py)
+        })
     }
 
     /// Stops reading and releases the threads; the reader then yields nothing more.
-    fn close(&self, py: Python<'_>) {
-        let taken = py.detach(|| self.lock().take());
-        drop(taken);
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        guard("Reader.close", || {
+            self.stop(py);
+            Ok(())
+        })
     }
 
     fn __enter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
@@ -268,13 +305,17 @@ impl Reader {
     }
 
     #[pyo3(signature = (*_args))]
-    fn __exit__(&self, py: Python<'_>, _args: &Bound<'_, PyTuple>) -> bool {
-        self.close(py);
-        false
+    fn __exit__(&self, py: Python<'_>, _args: &Bound<'_, PyTuple>) -> PyResult<bool> {
+        guard("Reader.__exit__", || {
+            self.stop(py);
+            Ok(false)
+        })
     }
 
     fn __arrow_c_schema__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyCapsule>> {
-        Ok(to_schema_pycapsule(py, self.schema.as_ref())?)
+        guard("Reader.__arrow_c_schema__", || {
+            Ok(to_schema_pycapsule(py, self.schema.as_ref())?)
+        })
     }
 
     /// Hands the rest of the read to an Arrow consumer as a C stream. The reader is consumed:
@@ -285,34 +326,47 @@ impl Reader {
         py: Python<'py>,
         requested_schema: Option<Bound<'py, PyCapsule>>,
     ) -> PyResult<Bound<'py, PyCapsule>> {
-        let pipeline = py.detach(|| self.lock().take());
-        let needs_gil = self.needs_gil;
-        let batches = pipeline.into_iter().flat_map(move |mut p| {
-            std::iter::from_fn(move || {
-                // Called by the consumer, usually without the GIL. A Python file object source
-                // needs the GIL on the producer thread, so never wait while holding it.
-                let next = if needs_gil {
-                    Python::attach(|py| py.detach(|| p.next_batch()))
-                } else {
-                    p.next_batch()
-                };
-                match next {
-                    Ok(Some(b)) => Some(Ok(Arc::new(StructArray::from(b)) as ArrayRef)),
-                    Ok(None) => None,
-                    Err(e) => Some(Err(ArrowError::ExternalError(Box::new(e)))),
-                }
-            })
-        });
-        let field = Arc::new(Field::new_struct("", self.schema.fields().clone(), false));
-        let reader = Box::new(ArrayIterator::new(batches, field));
-        Ok(to_stream_pycapsule(py, reader, requested_schema)?)
+        guard("Reader.__arrow_c_stream__", || {
+            let pipeline = py.detach(|| self.lock().take());
+            let needs_gil = self.needs_gil;
+            let batches = pipeline.into_iter().flat_map(move |mut p| {
+                std::iter::from_fn(move || {
+                    // Called by the consumer through C: a panic must not unwind out of here.
+                    let next = catch_unwind(AssertUnwindSafe(|| {
+                        // Usually called without the GIL. A Python file object source needs
+                        // the GIL on the producer thread, so never wait while holding it.
+                        if needs_gil {
+                            Python::attach(|py| py.detach(|| p.next_batch()))
+                        } else {
+                            p.next_batch()
+                        }
+                    }))
+                    .unwrap_or_else(|panic| {
+                        Err(Error::Internal(format!(
+                            "internal error in Reader.__arrow_c_stream__: {}",
+                            panic_text(&panic)
+                        )))
+                    });
+                    match next {
+                        Ok(Some(b)) => Some(Ok(Arc::new(StructArray::from(b)) as ArrayRef)),
+                        Ok(None) => None,
+                        Err(e) => Some(Err(ArrowError::ExternalError(Box::new(e)))),
+                    }
+                })
+            });
+            let field = Arc::new(Field::new_struct("", self.schema.fields().clone(), false));
+            let reader = Box::new(ArrayIterator::new(batches, field));
+            Ok(to_stream_pycapsule(py, reader, requested_schema)?)
+        })
     }
 
-    fn __repr__(&self) -> String {
-        let s = self.shared.stats();
-        format!(
-            "<edxlog.Reader rows={} rejects={} lines={}>",
-            s.rows, s.rejects, s.lines
-        )
+    fn __repr__(&self) -> PyResult<String> {
+        guard("Reader.__repr__", || {
+            let s = self.shared.stats();
+            Ok(format!(
+                "<edxlog.Reader rows={} rejects={} lines={}>",
+                s.rows, s.rejects, s.lines
+            ))
+        })
     }
 }

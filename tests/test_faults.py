@@ -1,0 +1,451 @@
+"""The fault corpus: every kind of damaged or hostile input, each with its pinned outcome.
+
+Inputs are built here at test time (the big ones streaming, in a few seconds); nothing large is
+committed. Each case asserts its exact outcome — the exception, or the rows kept and every
+reject (source, line, error naming the member and the decompressed byte offset) — and the
+accounting invariant ``lines == rows + rejects + blank``. The policy is in README.md
+("Damaged input") and docs/contract.md §1–2.
+
+Where the pure-Python reference agrees on the same input, ``assert_agree`` checks that too.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import tarfile
+import zlib
+
+import pytest
+
+import edxlog
+from conftest import line, make_tar, run_python, write_gzip_repeated, write_lines
+from test_differential import assert_agree
+
+DATA_LINES = [line(username=f"u{i}", event_type="page_close", event="") for i in range(5)]
+DATA = b"".join(l + b"\n" for l in DATA_LINES)
+U = [f"u{i}" for i in range(5)]
+
+
+def outcome(source, **kwargs):
+    """(table, stats, rejects as dicts), checking the invariant."""
+    reader = edxlog.read(source, **kwargs)
+    table = reader.read_all()
+    stats = reader.stats
+    assert stats["lines"] == stats["rows"] + stats["rejects"] + stats["blank"], stats
+    assert stats["rows"] == table.num_rows
+    return table, stats, reader.rejects().to_pylist()
+
+
+def counts(stats):
+    return stats["lines"], stats["rows"], stats["rejects"], stats["blank"]
+
+
+def usernames(table):
+    return table.column("username").to_pylist()
+
+
+def tar_bytes(members: dict) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime = len(data), 0
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def padded(n: int) -> int:
+    return (n + 511) // 512 * 512
+
+
+# ---- gzip damage ----------------------------------------------------------------------------
+
+
+def test_gzip_member_truncated_in_the_middle(tmp_path):
+    big = b"".join(line(username=f"v{i}", event_type="x", pad="p" * 200) + b"\n" for i in range(2000))
+    cut = gzip.compress(big)
+    cut = cut[: len(cut) // 2]
+    # What an independent inflater gets out of the cut stream, and the whole lines in it.
+    prefix = zlib.decompressobj(31).decompress(cut)
+    kept = prefix[: prefix.rfind(b"\n") + 1].count(b"\n")
+    assert 100 < kept < 2000
+    path = make_tar(tmp_path / "cut.tar", {"s/a.log.gz": gzip.compress(DATA), "s/b.log.gz": cut, "s/c.log": DATA})
+
+    table, stats, rejects = outcome(path)
+    assert usernames(table) == U + [f"v{i}" for i in range(kept)] + U
+    assert rejects == [
+        {
+            "source": "s/b.log.gz",
+            "line": kept + 1,
+            "error": "corrupt member s/b.log.gz: incomplete deflate stream"
+            f" (at decompressed byte {len(prefix)})",
+            "raw": b"",
+        }
+    ]
+    assert counts(stats) == (10 + kept + 1, 10 + kept, 1, 0)
+    assert stats["members"] == 3
+    with pytest.raises(edxlog.ArchiveError, match=r"^corrupt member s/b.log.gz: .*at decompressed byte"):
+        edxlog.read_table(path, on_error="raise")
+    assert_agree(path, "truncated gzip")
+
+
+def test_gzip_member_with_a_bad_crc(tmp_path):
+    bad = bytearray(gzip.compress(DATA))
+    bad[-8] ^= 0xFF  # the CRC32 of the trailer
+    path = tmp_path / "crc.log.gz"
+    path.write_bytes(bytes(bad))
+    table, stats, rejects = outcome(path)
+    # The CRC is checked at the end: every line came out before it, so every row is kept.
+    assert usernames(table) == U
+    assert rejects == [
+        {
+            "source": str(path),
+            "line": 6,
+            "error": f"corrupt member {path}: corrupt gzip stream does not have a matching checksum"
+            f" (at decompressed byte {len(DATA)})",
+            "raw": b"",
+        }
+    ]
+    assert counts(stats) == (6, 5, 1, 0)
+    with pytest.raises(edxlog.ArchiveError, match="matching checksum"):
+        edxlog.read_table(path, on_error="raise")
+    assert_agree(path, "bad crc")
+
+
+# ---- tar damage -----------------------------------------------------------------------------
+
+
+def test_tar_truncated_inside_a_header(tmp_path):
+    full = tar_bytes({"s/a.log": DATA, "s/b.log": DATA})
+    second_header = 512 + padded(len(DATA))
+    path = tmp_path / "cut-header.tar"
+    path.write_bytes(full[: second_header + 100])
+    table, stats, rejects = outcome(path)
+    assert usernames(table) == U
+    assert rejects == [
+        {
+            "source": str(path),
+            "line": 1,
+            "error": f"corrupt archive {path}: failed to read entire block"
+            f" (at decompressed byte {second_header} of the archive)",
+            "raw": b"",
+        }
+    ]
+    assert counts(stats) == (6, 5, 1, 0)
+    with pytest.raises(edxlog.ArchiveError, match="corrupt archive"):
+        edxlog.read_table(path, on_error="raise")
+    assert_agree(path, "tar cut in a header")
+
+
+def test_tar_truncated_inside_the_first_header_is_not_a_tar(tmp_path):
+    # Without the `ustar` magic at byte 257 it is not recognised as a tar: one line, a reject.
+    path = tmp_path / "cut-first-header.tar"
+    path.write_bytes(tar_bytes({"s/a.log": DATA})[:100])
+    table, stats, rejects = outcome(path)
+    assert table.num_rows == 0
+    assert [(r["line"], r["error"]) for r in rejects] == [(1, "not a JSON object")]
+    assert counts(stats) == (1, 0, 1, 0)
+
+
+def test_tar_truncated_inside_data(tmp_path):
+    member = DATA * 100
+    full = tar_bytes({"s/a.log": member, "s/b.log": DATA})
+    cut_at = len(DATA) * 50 + 7  # 250 whole lines and 7 bytes of the next
+    path = tmp_path / "cut-data.tar"
+    path.write_bytes(full[: 512 + cut_at])
+    table, stats, rejects = outcome(path)
+    assert usernames(table) == U * 50
+    assert rejects == [
+        {
+            "source": "s/a.log",
+            "line": 251,
+            "error": f"corrupt member s/a.log: archive ends inside the member ({cut_at} of {len(member)} bytes)"
+            f" (at decompressed byte {cut_at})",
+            "raw": b"",
+        }
+    ]
+    assert counts(stats) == (251, 250, 1, 0)
+    with pytest.raises(edxlog.ArchiveError, match="archive ends inside the member"):
+        edxlog.read_table(path, on_error="raise")
+    assert_agree(path, "tar cut in data")
+
+
+def test_tar_member_whose_declared_size_runs_past_the_end(tmp_path):
+    tar = bytearray(tar_bytes({"s/a.log": DATA, "s/b.log": DATA}))
+    h = 512 + padded(len(DATA))  # s/b.log's header: declare 10 MB, recompute the checksum
+    tar[h + 124 : h + 136] = b"%011o\0" % 10_000_000
+    tar[h + 148 : h + 156] = b" " * 8
+    tar[h + 148 : h + 156] = b"%06o\0 " % sum(tar[h : h + 512])
+    path = tmp_path / "oversize.tar"
+    path.write_bytes(bytes(tar))
+    available = len(tar) - (h + 512)  # its data, the padding and the end-of-archive blocks
+    table, stats, rejects = outcome(path)
+    # The member's lines are read; the NUL padding after them is a partial line at the damage.
+    assert usernames(table) == U + U
+    assert rejects == [
+        {
+            "source": "s/b.log",
+            "line": 6,
+            "error": f"corrupt member s/b.log: archive ends inside the member ({available} of 10000000 bytes)"
+            f" (at decompressed byte {available})",
+            "raw": b"",
+        }
+    ]
+    assert counts(stats) == (11, 10, 1, 0)
+    with pytest.raises(edxlog.ArchiveError, match="archive ends inside the member"):
+        edxlog.read_table(path, on_error="raise")
+    assert_agree(path, "declared size past the end")
+
+
+@pytest.mark.parametrize("garbage", [b"GARBAGE!" * 64, b"junk\n" * 7], ids=["a-block", "unaligned"])
+def test_garbage_bytes_between_tar_members(tmp_path, garbage):
+    full = tar_bytes({"s/a.log": DATA, "s/b.log": DATA})
+    second_header = 512 + padded(len(DATA))
+    path = tmp_path / "garbage.tar"
+    path.write_bytes(full[:second_header] + garbage + full[second_header:])
+    table, stats, rejects = outcome(path)
+    # Pinned limitation: a damaged tar header ends the archive (the tar stream has no reliable
+    # resynchronisation point); the members after it are not read. One reject says where.
+    assert usernames(table) == U
+    assert len(rejects) == 1
+    (r,) = rejects
+    assert (r["source"], r["line"], r["raw"]) == (str(path), 1, b"")
+    assert r["error"].startswith(f"corrupt archive {path}: ")
+    assert r["error"].endswith(f"(at decompressed byte {second_header} of the archive)")
+    assert counts(stats) == (6, 5, 1, 0)
+    with pytest.raises(edxlog.ArchiveError, match="corrupt archive"):
+        edxlog.read_table(path, on_error="raise")
+
+
+def test_zero_length_members(tmp_path):
+    path = make_tar(
+        tmp_path / "zero.tar",
+        {"s/a.log": DATA, "s/empty.log": b"", "s/empty.gz": gzip.compress(b""), "s/b.log": DATA},
+    )
+    table, stats, rejects = outcome(path, on_error="raise")
+    assert usernames(table) == U + U
+    assert rejects == []
+    assert counts(stats) == (10, 10, 0, 0)
+    assert stats["members"] == 4
+    empty = tmp_path / "empty.log"
+    empty.write_bytes(b"")
+    table, stats, rejects = outcome(empty, on_error="raise")
+    assert (table.num_rows, rejects, counts(stats), stats["members"]) == (0, [], (0, 0, 0, 0), 1)
+    assert_agree(path, "zero-length members")
+
+
+@pytest.mark.parametrize("mode", ["w", "w:gz"])
+def test_empty_tar(tmp_path, mode):
+    path = tmp_path / ("empty.tar" if mode == "w" else "empty.tar.gz")
+    with tarfile.open(path, mode):
+        pass
+    # An empty tar is only zero blocks: no `ustar` magic, so by the contract (§1) it is read as
+    # one member of NUL bytes — one blank line, nothing lost, no reject — and it looks like
+    # binary data, which `on_error="raise"` refuses.
+    table, stats, rejects = outcome(path)
+    assert (table.num_rows, rejects, counts(stats), stats["members"]) == (0, [], (1, 0, 0, 1), 1)
+    assert stats["bytes_out"] == 10240
+    with pytest.raises(edxlog.ArchiveError, match="is not a tracking log: it looks like binary data"):
+        edxlog.read_table(path, on_error="raise")
+    assert_agree(path, "empty tar")
+
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00\x00\x00\x01\x00\x08\x06\x00\x00\x00" + bytes(range(256)) * 8
+
+
+def test_a_png_is_not_logs(tmp_path):
+    path = tmp_path / "picture.log"
+    path.write_bytes(PNG)
+    physical = PNG.split(b"\n")  # no trailing newline: the last piece is a line too
+    blank = [p for p in physical if not p.strip(b" \t\n\v\f\r\x00")]
+    table, stats, rejects = outcome(path)
+    assert table.num_rows == 0
+    assert counts(stats) == (len(physical), 0, len(physical) - len(blank), len(blank))
+    assert [r["raw"] for r in rejects] == [p for p in physical if p not in blank]
+    assert [r["error"] == "not a JSON object" for r in rejects] == [b"{" not in r["raw"] for r in rejects]
+    assert all(r["error"].startswith("no JSON object found: ") for r in rejects if b"{" in r["raw"])
+    with pytest.raises(edxlog.ArchiveError, match=f"^{path} is not a tracking log: it looks like PNG image$"):
+        edxlog.read_table(path, on_error="raise")
+    # Inside a tar, rows of the other members are kept.
+    tar = make_tar(tmp_path / "with-png.tar", {"s/a.log": DATA, "s/p.png": PNG})
+    table, stats, _ = outcome(tar)
+    assert usernames(table) == U
+    with pytest.raises(edxlog.ArchiveError, match="s/p.png is not a tracking log"):
+        edxlog.read_table(tar, on_error="raise")
+    assert_agree(tar, "png in a tar")
+
+
+# ---- hostile lines --------------------------------------------------------------------------
+
+
+def test_a_line_nested_100000_levels_deep(tmp_path):
+    deep_array = b'{"a":' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    deep_object = b'{"event":' + b'{"a":' * 100_000 + b"1" + b"}" * 100_000 + b"}"
+    deep_event_string = b'{"event_type":"x","event":"' + b"[" * 100_000 + b'"}'
+    path = write_lines(tmp_path / "deep.log", [deep_array, deep_event_string, deep_object])
+    table, stats, rejects = outcome(path)
+    assert [(r["line"], r["error"], r["raw"]) for r in rejects] == [
+        (1, "nesting deeper than 1000 levels", deep_array[:4096]),
+        (3, "nesting deeper than 1000 levels", deep_object[:4096]),
+    ]
+    # An event *string* that is too deep is only text: the row stays, with a warning.
+    (row,) = table.to_pylist()
+    assert (row["line"], row["event"], row["warnings"]) == (
+        2, "[" * 100_000, ["event: looks like JSON but does not decode"])
+    assert counts(stats) == (3, 1, 2, 0)
+    assert_agree(path, "deep nesting")
+
+
+def test_huge_and_negative_zero_numbers(tmp_path):
+    text = (
+        b'{"event_type":"seq_goto","event":{"id":"s","old":1e400,"new":18446744073709551616},'
+        b'"x":-0,"y":-0.0,"z":1e400,"username":18446744073709551616,"session":-0,"ip":1e400,'
+        b'"agent":-0.0,"context":{"user_id":-0}}'
+    )
+    path = write_lines(tmp_path / "numbers.log", [text])
+    table, stats, rejects = outcome(path)
+    (row,) = table.to_pylist()
+    assert rejects == [] and counts(stats) == (1, 1, 0, 0)
+    assert (row["username"], row["session"], row["ip"], row["agent"]) == ("18446744073709551616", "0", "1e+400", "-0.0")
+    assert row["user_id"] == 0
+    assert (row["seq_old"], row["seq_new"]) == (None, None)
+    assert row["warnings"] == ["seq_old: out of range", "seq_new: out of range"]
+    assert row["extra"] == '{"x":0,"y":-0.0,"z":1e+400}'
+    assert row["event"] == '{"id":"s","old":1e+400,"new":18446744073709551616}'
+    assert_agree(path, "numbers")
+
+
+def test_duplicate_keys_last_wins(tmp_path):
+    text = (
+        b'{"username":"a","event_type":"x","username":"b","context":{"course_id":"A/B/C",'
+        b'"course_id":"D/E/F"},"k":1,"k":2}'
+    )
+    path = write_lines(tmp_path / "dup.log", [text])
+    table, stats, rejects = outcome(path)
+    (row,) = table.to_pylist()
+    assert (row["username"], row["event_type"], row["course_id"], row["org_id"]) == ("b", "x", "D/E/F", "D")
+    assert json.loads(row["context"]) == {"course_id": "D/E/F"}
+    # By value: the core writes `{"k":1,"k":2}` (valid JSON that every last-wins reader reads
+    # as {"k": 2}); the reference writes `{"k":2}`. See the report of issue 4.
+    assert json.loads(row["extra"]) == {"k": 2}
+    assert rejects == [] and counts(stats) == (1, 1, 0, 0)
+    assert_agree(path, "duplicate keys")
+
+
+def test_invalid_utf8_in_keys_and_values(tmp_path):
+    text = b'{"user\xffname":"a","username":"b\xfe\xc3","event_type":"\xed\xa0\x80x"}'
+    path = write_lines(tmp_path / "utf8.log", [text])
+    table, stats, rejects = outcome(path)
+    (row,) = table.to_pylist()
+    assert row["username"] == "b\ufffd\ufffd"
+    assert row["event_type"] == "\ufffd\ufffd\ufffdx"  # a surrogate's bytes: three maximal subparts
+    assert json.loads(row["extra"]) == {"user\ufffdname": "a"}
+    assert row["warnings"] == ["invalid utf-8 replaced"]
+    assert rejects == [] and counts(stats) == (1, 1, 0, 0)
+    assert_agree(path, "invalid utf-8")
+
+
+def test_crlf_line_endings(tmp_path):
+    path = tmp_path / "crlf.log"
+    path.write_bytes(b"\r\n".join(DATA_LINES[:2]) + b"\r\n\r\n" + DATA_LINES[2] + b"\r\n")
+    table, stats, rejects = outcome(path)
+    assert usernames(table) == U[:3]
+    assert table.column("line").to_pylist() == [1, 2, 4]
+    assert table.column("warnings").to_pylist() == [None] * 3
+    assert rejects == [] and counts(stats) == (4, 3, 0, 1)
+    assert_agree(path, "crlf")
+
+
+def test_file_without_trailing_newline(tmp_path):
+    path = tmp_path / "no-newline.log"
+    path.write_bytes(b"\n".join(DATA_LINES))
+    table, stats, rejects = outcome(path)
+    assert usernames(table) == U
+    assert rejects == [] and counts(stats) == (5, 5, 0, 0)
+    gz = tmp_path / "no-newline.log.gz"
+    gz.write_bytes(gzip.compress(b"\n".join(DATA_LINES)))
+    assert usernames(outcome(gz)[0]) == U
+
+
+# ---- big and hostile: in a fresh process, checking peak memory ------------------------------
+
+#: Peak resident memory allowed for any input (the whole interpreter with pyarrow included).
+MAX_RSS_MB = 300
+
+STREAM_CODE = """
+import edxlog
+reader = edxlog.read({path!r}, **{kwargs!r})
+_out = {{"baseline_mb": next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) / 1024}}
+start = time.monotonic()
+rows = 0
+for batch in reader:
+    rows += batch.num_rows
+_out["seconds"] = time.monotonic() - start
+_out["rows"] = rows
+_out["stats"] = reader.stats
+_out["rejects"] = [
+    dict(r, raw_len=len(r["raw"]), raw=r["raw"][:64].decode("latin-1"))
+    for r in reader.rejects().to_pylist()[:5]
+]
+_out["reject_count"] = reader.rejects().num_rows
+"""
+
+
+def stream_in_subprocess(path, **kwargs) -> dict:
+    out = run_python(STREAM_CODE.format(path=str(path), kwargs=kwargs))
+    s = out["stats"]
+    assert s["lines"] == s["rows"] + s["rejects"] + s["blank"], s
+    assert out["rows"] == s["rows"]
+    print(f"{path.name}: {s['bytes_out'] / 2**20:.0f} MiB in {out['seconds']:.1f} s, "
+          f"peak RSS {out['hwm_mb']:.0f} MB (after import {out['baseline_mb']:.0f} MB; "
+          f"ru_maxrss {out['maxrss_mb']:.0f} MB)")
+    assert out["maxrss_mb"] <= MAX_RSS_MB, out
+    assert out["hwm_mb"] <= MAX_RSS_MB, out
+    return out
+
+
+def test_a_200_mb_line_without_newline(tmp_path):
+    path = tmp_path / "one-line.log"
+    size = 200 * 2**20
+    with open(path, "wb") as f:
+        f.write(b'{"username": "')
+        for _ in range(200):
+            f.write(b"x" * 2**20)
+        f.truncate(size)
+    out = stream_in_subprocess(path)
+    assert out["rows"] == 0
+    assert counts(out["stats"]) == (1, 0, 1, 0)
+    (r,) = out["rejects"]
+    assert (r["line"], r["error"], r["raw_len"]) == (1, f"line too long: {size} bytes", 4096)
+    assert r["raw"] == '{"username": "' + "x" * 50
+
+
+#: The bombs: gigabytes of inflation from a few MB of gzip. Sized so the release build (CI)
+#: takes seconds; the data never exists uncompressed.
+BOMB_GIB = 3
+
+
+def test_gzip_bomb_of_one_repeated_line(tmp_path):
+    row = line(username="bomb", event_type="x", event="a" * 4000) + b"\n"
+    chunk = row * (2**20 // len(row))
+    path = tmp_path / "repeated.log.gz"
+    size = write_gzip_repeated(path, chunk, BOMB_GIB * 2**30 // len(chunk))
+    assert path.stat().st_size < size // 500
+    out = stream_in_subprocess(path, columns=["line", "username"])
+    n = size // len(row)
+    assert out["rows"] == n
+    assert counts(out["stats"]) == (n, n, 0, 0)
+    assert out["stats"]["bytes_out"] == size
+
+
+def test_gzip_bomb_without_a_newline(tmp_path):
+    path = tmp_path / "no-newline.log.gz"
+    size = write_gzip_repeated(path, b"x" * 2**20, BOMB_GIB * 1024)
+    out = stream_in_subprocess(path)
+    assert out["rows"] == 0
+    assert counts(out["stats"]) == (1, 0, 1, 0)
+    assert out["stats"]["bytes_out"] == size
+    (r,) = out["rejects"]
+    assert (r["line"], r["error"], r["raw_len"], r["raw"]) == (1, f"line too long: {size} bytes", 4096, "x" * 64)
