@@ -49,7 +49,10 @@ fn check_fields(f: &EventFields<'_>) {
         }
     }
     if let Some(answers) = &f.answers {
-        assert!(!answers.is_empty(), "answers is Some but empty: must be null");
+        assert!(
+            !answers.is_empty(),
+            "answers is Some but empty: must be null"
+        );
         for (i, (k, values)) in answers.iter().enumerate() {
             assert!(!values.is_empty(), "answers key {k:?} without values");
             assert!(
@@ -58,7 +61,10 @@ fn check_fields(f: &EventFields<'_>) {
             );
         }
     }
-    assert!(f.video_time.is_none_or(f64::is_finite), "video_time not finite");
+    assert!(
+        f.video_time.is_none_or(f64::is_finite),
+        "video_time not finite"
+    );
 }
 
 fn check_record(raw: &[u8], rec: &Record<'_>) {
@@ -298,7 +304,11 @@ pub fn time(data: &[u8]) {
     };
     // Accepted text is ASCII of 19 (no fraction, no offset) to 35 bytes.
     assert!(text.is_ascii(), "accepted non-ASCII {text:?}");
-    assert!((19..=35).contains(&text.len()), "accepted length {}", text.len());
+    assert!(
+        (19..=35).contains(&text.len()),
+        "accepted length {}",
+        text.len()
+    );
     // `T` and a space are the same separator.
     let mut other = text.as_bytes().to_vec();
     other[10] = if other[10] == b'T' { b' ' } else { b'T' };
@@ -402,7 +412,10 @@ pub fn archive(data: &[u8]) {
             }
             Event::NotLogs { member, .. } => {
                 let (cur, next, _) = current.as_ref().expect("not-logs outside a member");
-                assert!(Arc::ptr_eq(cur, &member) && *next == 1, "not-logs before lines");
+                assert!(
+                    Arc::ptr_eq(cur, &member) && *next == 1,
+                    "not-logs before lines"
+                );
             }
             Event::Failed(e) => panic!("an in-memory stream cannot fail: {e}"),
         }
