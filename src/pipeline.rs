@@ -60,7 +60,8 @@ pub struct Options {
     pub max_line_bytes: usize,
     /// Rejects kept in detail (`Shared::rejects`); later ones are only counted.
     pub max_rejects: usize,
-    /// Tar members up to this size are inflated by workers (see `WHOLE_MEMBER_LIMIT`).
+    /// Tar members up to this size are inflated by workers (see `WHOLE_MEMBER_LIMIT`); 0: the
+    /// producer reads every member itself.
     pub whole_member_limit: u64,
     /// False: read, inflate and split only, making no rows (the inflate-only ceiling of the
     /// benchmarks: same input stage, same threads). Lines are then counted as blank.

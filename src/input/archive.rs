@@ -133,7 +133,7 @@ impl Read for FailAtEnd {
 }
 
 /// Reads one input to its end. `emit` returns false to stop early; then so does this.
-/// Tar members of at most `whole_limit` bytes (as stored) are handed on whole.
+/// Tar members of at most `whole_limit` bytes (as stored) are handed on whole (0: none).
 pub fn read_input(
     input: Input,
     counters: &Counters,
@@ -337,7 +337,7 @@ fn read_tar(
             server: server_of(&path),
             source: path,
         });
-        if declared <= whole_limit {
+        if whole_limit > 0 && declared <= whole_limit {
             let mut data = Vec::with_capacity(declared as usize);
             let mut sized = Sized {
                 inner: entry,
