@@ -7,6 +7,9 @@ accounting invariant ``lines == rows + rejects + blank``. The policy is in READM
 ("Damaged input") and docs/contract.md §1–2.
 
 Where the pure-Python reference agrees on the same input, ``assert_agree`` checks that too.
+test_inputs.py keeps its shorter damage tests (truncated gzip, cut tar, PNG, overlong line) as
+API examples; this file is the complete corpus. Bounded memory, Ctrl-C, threads and panics are
+in test_control.py.
 """
 
 from __future__ import annotations
