@@ -20,7 +20,7 @@ import time
 import pytest
 
 import edxlog
-from conftest import line, write_gzip_repeated, write_lines
+from conftest import BIG, line, write_gzip_repeated, write_lines
 from test_faults import MAX_RSS_MB, counts, stream_in_subprocess
 
 #: Rust threads are OS threads: count them in /proc (threading.active_count() sees only
@@ -47,23 +47,26 @@ def big(tmp_path_factory):
     if not lines.endswith(b"\n"):
         lines += b"\n"
     out["synth"] = root / "synth-1g.log.gz"
-    out["synth_size"] = write_gzip_repeated(out["synth"], lines, 2**30 // len(lines))
-    out["synth_lines"] = lines.count(b"\n") * (2**30 // len(lines))
+    copies = int(2**30 * BIG) // len(lines)
+    out["synth_size"] = write_gzip_repeated(out["synth"], lines, copies)
+    out["synth_lines"] = lines.count(b"\n") * copies
     # Millions of bad lines, a good one now and then.
     bad = b"this is not json at all, it is a broken line\n" * 99 + line(username="ok") + b"\n"
     out["bad"] = root / "bad-lines.log.gz"
-    out["bad_size"] = write_gzip_repeated(out["bad"], bad, 30_000)
-    out["bad_rejects"] = 99 * 30_000
-    # For Ctrl-C: long reads (16 GiB of inflation each; they are interrupted after a second).
-    # Concatenated gzip members are one stream, so one 1 GiB member written 16 times will do.
+    out["bad_copies"] = int(30_000 * BIG)
+    out["bad_size"] = write_gzip_repeated(out["bad"], bad, out["bad_copies"])
+    out["bad_rejects"] = 99 * out["bad_copies"]
+    # For Ctrl-C: long reads (16 and 64 GiB of inflation; they are interrupted after a second,
+    # and the one-line read must stop at once: a producer that ran on would take many seconds).
+    # Concatenated gzip members are one stream, so one 1 GiB member written N times will do.
     row = line(username="x", event_type="x", event="a" * 2000) + b"\n"
-    for name, chunk in [("rows", row * (2**20 // len(row))), ("one-line", b"x" * 2**20)]:
+    for name, chunk, copies in [("rows", row * (2**20 // len(row)), 16), ("one-line", b"x" * 2**20, 64)]:
         member = root / f"{name}-member.gz"
         write_gzip_repeated(member, chunk, 1024)
         data = member.read_bytes()
-        out[name] = root / f"{name}-16g.log.gz"
+        out[name] = root / f"{name}-{copies}g.log.gz"
         with open(out[name], "wb") as f:
-            for _ in range(16):
+            for _ in range(copies):
                 f.write(data)
     out["small"] = write_lines(root / "small.log", [line(username=f"u{i}") for i in range(5)])
     return out
@@ -72,7 +75,7 @@ def big(tmp_path_factory):
 # ---- bounded memory -------------------------------------------------------------------------
 
 
-def test_memory_stays_bounded_on_a_1_gib_realistic_corpus(big):
+def test_memory_stays_bounded_on_a_1_gib_realistic_corpus(big):  # 1/32 of it on a debug build
     out = stream_in_subprocess(big["synth"])
     s = out["stats"]
     assert s["bytes_out"] == big["synth_size"]
@@ -84,7 +87,8 @@ def test_memory_stays_bounded_on_millions_of_bad_lines(big):
     out = stream_in_subprocess(big["bad"])
     s = out["stats"]
     n = big["bad_rejects"]
-    assert counts(s) == (n + 30_000, 30_000, n, 0)
+    k = big["bad_copies"]
+    assert counts(s) == (n + k, k, n, 0)
     # Only the first max_rejects are kept in detail; the rest are counted.
     assert out["reject_count"] == 10_000
     assert s["rejects_dropped"] == n - 10_000

@@ -6,6 +6,8 @@ from typing import IO, Any, Iterator, Literal, Optional, Sequence, Union
 import pyarrow as pa
 
 __version__: str
+#: Test-only: whether this is a debug build (the tests size their biggest inputs down for it).
+_debug_build: bool
 
 class EdxlogError(ValueError):
     """Base class of edxlog's errors (a ValueError)."""

@@ -110,5 +110,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("EdxlogError", m.py().get_type::<EdxlogError>())?;
     m.add("ArchiveError", m.py().get_type::<ArchiveError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    // For the tests only: a debug build is ~30x slower, so they size their biggest inputs down.
+    m.add("_debug_build", cfg!(debug_assertions))?;
     Ok(())
 }
