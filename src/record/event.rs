@@ -5,8 +5,8 @@
 use std::borrow::Cow;
 
 use super::convert::{to_float, to_int, to_string, to_text, Warnings};
-use super::get_payload::{answer_key, decode_get_payload, push_answer, Answers};
-use super::json::{dedup_entries, Json, Kind, Parser};
+use super::get_payload::{answer_key, decode_get_payload, push_answers, Answers};
+use super::json::{dedup_entries, Json, KeyIndex, Kind, Parser};
 
 /// What the event decodes to.
 #[derive(Clone, Copy)]
@@ -265,18 +265,14 @@ fn answers<'a>(v: Json<'a>, w: &mut Warnings) -> Option<Answers<'a>> {
         Kind::Null => None,
         Kind::Object(entries) => {
             let mut out: Answers = Vec::new();
+            let mut index = KeyIndex::default();
             for (k, value) in dedup_entries(entries) {
                 let key = answer_key(Cow::Borrowed(k));
-                match value.kind() {
-                    Kind::Array(items) => {
-                        let values: Vec<_> = items.map(to_text).collect();
-                        match out.iter_mut().find(|(seen, _)| *seen == key) {
-                            Some((_, vs)) => vs.extend(values),
-                            None => out.push((key, values)),
-                        }
-                    }
-                    _ => push_answer(&mut out, key, to_text(value)),
-                }
+                let values = match value.kind() {
+                    Kind::Array(items) => items.map(to_text).collect(),
+                    _ => vec![to_text(value)],
+                };
+                push_answers(&mut out, &mut index, key, values);
             }
             non_empty(out)
         }

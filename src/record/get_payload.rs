@@ -4,25 +4,36 @@
 
 use std::borrow::Cow;
 
+use super::json::KeyIndex;
+
 /// Decoded answers in first-seen key order.
 pub type Answers<'a> = Vec<(Cow<'a, str>, Vec<Option<Cow<'a, str>>>)>;
 
 pub fn decode_get_payload(text: &str) -> Answers<'_> {
     let mut answers: Answers = Vec::new();
+    let mut index = KeyIndex::default();
     for piece in text.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = piece.split_once('=').unwrap_or((piece, ""));
         let key = answer_key(form_decode(key));
         let value = form_decode(value);
-        push_answer(&mut answers, key, Some(value));
+        push_answers(&mut answers, &mut index, key, vec![Some(value)]);
     }
     answers
 }
 
-/// Adds a value under `key`, keeping first-seen key order.
-pub fn push_answer<'a>(answers: &mut Answers<'a>, key: Cow<'a, str>, value: Option<Cow<'a, str>>) {
-    match answers.iter_mut().find(|(k, _)| *k == key) {
-        Some((_, values)) => values.push(value),
-        None => answers.push((key, vec![value])),
+/// Adds values under `key`, keeping first-seen key order (`index` follows `answers`).
+pub fn push_answers<'a>(
+    answers: &mut Answers<'a>,
+    index: &mut KeyIndex,
+    key: Cow<'a, str>,
+    values: Vec<Option<Cow<'a, str>>>,
+) {
+    match index.find(answers, &key) {
+        Some(i) => answers[i].1.extend(values),
+        None => {
+            answers.push((key, values));
+            index.pushed(answers);
+        }
     }
 }
 
@@ -82,6 +93,22 @@ mod tests {
                 ("problem1_3_1".into(), vec!["choice_2".into()]),
             ]
         );
+    }
+
+    #[test]
+    fn many_distinct_keys_keep_their_order_and_values() {
+        // 100,000 keys: a linear scan per key (the fuzzers' find) would take minutes here.
+        let text: String = (0..100_000)
+            .map(|i| format!("input_k{i}[]={i}&input_k{}[]=x&", i % 7))
+            .collect();
+        let a = decode_get_payload(&text);
+        assert_eq!(a.len(), 100_000);
+        assert_eq!(a[5].0, "k5");
+        assert_eq!(
+            a[5].1.len(),
+            1 + (0..100_000).filter(|i| i % 7 == 5).count()
+        );
+        assert_eq!(a[99_999].1, vec![Some(Cow::Borrowed("99999"))]);
     }
 
     #[test]

@@ -445,13 +445,51 @@ impl<'a> Iterator for Elements<'a> {
 /// value (what Python's dict and serde's map do, so both implementations agree).
 pub fn dedup_entries<'a>(entries: Entries<'a>) -> Vec<(&'a str, Json<'a>)> {
     let mut out: Vec<(&'a str, Json<'a>)> = Vec::new();
+    let mut index = KeyIndex::default();
     for (k, v) in entries {
-        match out.iter_mut().find(|(seen, _)| *seen == k) {
-            Some(slot) => slot.1 = v,
-            None => out.push((k, v)),
+        match index.find(&out, k) {
+            Some(i) => out[i].1 = v,
+            None => {
+                out.push((k, v));
+                index.pushed(&out);
+            }
         }
     }
     out
+}
+
+/// Finds a key among the keys of a list that grows: a scan while the list is short, a hash
+/// index once it is long, so a hostile object or GET string with 100,000 distinct keys costs
+/// linear time, not quadratic.
+#[derive(Default)]
+pub struct KeyIndex {
+    map: Option<std::collections::HashMap<String, usize>>,
+}
+
+impl KeyIndex {
+    const SCAN: usize = 16;
+
+    /// The position of `key` in `items` (whose keys are distinct).
+    pub fn find<K: AsRef<str>, V>(&mut self, items: &[(K, V)], key: &str) -> Option<usize> {
+        if items.len() <= Self::SCAN {
+            return items.iter().position(|(k, _)| k.as_ref() == key);
+        }
+        let map = self.map.get_or_insert_with(|| {
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, (k, _))| (k.as_ref().to_owned(), i))
+                .collect()
+        });
+        map.get(key).copied()
+    }
+
+    /// Tells the index that `items` got one more (last) entry.
+    pub fn pushed<K: AsRef<str>, V>(&mut self, items: &[(K, V)]) {
+        if let (Some(map), Some((k, _))) = (self.map.as_mut(), items.last()) {
+            map.insert(k.as_ref().to_owned(), items.len() - 1);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -538,6 +576,26 @@ mod tests {
         assert!(matches!(a.unwrap().kind(), Kind::Int(3)));
         assert!(matches!(b.unwrap().kind(), Kind::Int(2)));
         assert!(c.is_none());
+    }
+
+    #[test]
+    fn key_index_agrees_with_a_scan_past_its_threshold() {
+        let keys: Vec<String> = (0..100).map(|i| format!("k{}", i % 40)).collect();
+        let mut items: Vec<(String, usize)> = Vec::new();
+        let mut index = KeyIndex::default();
+        for (n, k) in keys.iter().enumerate() {
+            let scan = items.iter().position(|(seen, _)| seen == k);
+            assert_eq!(index.find(&items, k), scan);
+            match scan {
+                Some(i) => items[i].1 = n,
+                None => {
+                    items.push((k.clone(), n));
+                    index.pushed(&items);
+                }
+            }
+        }
+        assert_eq!(items.len(), 40);
+        assert_eq!(items[0], ("k0".to_string(), 80));
     }
 
     #[test]
