@@ -28,6 +28,10 @@ use crate::input::lines::{lines_of, Piece, SplitLimits};
 use crate::input::source::{expand, Spec};
 use crate::record::{EventTypeFilter, LineReader, Needs, NotARow};
 
+/// Results a worker reading a whole member may hold before the consumer takes them:
+/// 16 chunks of at most `CHUNK_BYTES` is 64 MiB of text at most per worker.
+const AHEAD_RESULTS: usize = 16;
+
 /// How often a waiting consumer checks whether it was cancelled.
 const POLL: std::time::Duration = std::time::Duration::from_millis(50);
 
@@ -400,8 +404,16 @@ fn produce(
         if shared.counters.cancel.load(Ordering::Relaxed) {
             return false;
         }
-        // A chunk of lines gives one result; a whole member gives one per chunk.
-        let (out, results) = bounded(1);
+        // A chunk of lines gives one result. A whole member gives one per chunk, and its worker
+        // must be able to run ahead of the consumer (which may still be draining an earlier
+        // member), or members would not be read in parallel: room for up to
+        // `AHEAD_RESULTS` chunks, a bounded amount of memory.
+        let room = if matches!(job, Job::Member(_)) {
+            AHEAD_RESULTS
+        } else {
+            1
+        };
+        let (out, results) = bounded(room);
         order_tx.send(results).is_ok() && work_tx.send(Work { member, job, out }).is_ok()
     };
     let result = catch_unwind(AssertUnwindSafe(|| {
