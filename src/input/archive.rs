@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use tar::EntryType;
 
-use super::decompress::{binary_kind, is_gzip, is_tar, maybe_gunzip, peek};
+use super::decompress::{binary_kind, is_gzip, is_tar, maybe_gunzip, peek, GZIP_MAGIC};
 use super::lines::{split_lines, split_slice, Piece, SplitLimits};
 use super::source::Input;
 use crate::error::Error;
@@ -337,13 +337,21 @@ fn read_tar(
             server: server_of(&path),
             source: path,
         });
-        if whole_limit > 0 && declared <= whole_limit {
+        let mut sized = Sized {
+            inner: entry,
+            read: 0,
+            size: declared,
+        };
+        // Whole-member reading pays off for gzip (members inflate in parallel); plain members
+        // are split by this thread as they stream, which costs no extra copy.
+        let mut head = Vec::with_capacity(GZIP_MAGIC.len());
+        let head_error = (&mut sized)
+            .take(GZIP_MAGIC.len() as u64)
+            .read_to_end(&mut head)
+            .err();
+        if whole_limit > 0 && declared <= whole_limit && head_error.is_none() && is_gzip(&head) {
             let mut data = Vec::with_capacity(declared as usize);
-            let mut sized = Sized {
-                inner: entry,
-                read: 0,
-                size: declared,
-            };
+            data.extend_from_slice(&head);
             // On an error, `data` keeps the bytes before it, and the member's reader meets
             // the error after them.
             let error = sized.read_to_end(&mut data).err();
@@ -353,18 +361,14 @@ fn read_tar(
             }
             continue;
         }
+        let rest = io::Cursor::new(head)
+            .chain(FailAtEnd(head_error))
+            .chain(sized);
         let mut failed = false;
-        let keep_going = read_member(
-            Box::new(entry),
-            member,
-            Some(declared),
-            counters,
-            limits,
-            &mut |ev| {
-                failed |= matches!(ev, Event::Corrupt { .. });
-                emit(ev)
-            },
-        );
+        let keep_going = read_member(Box::new(rest), member, None, counters, limits, &mut |ev| {
+            failed |= matches!(ev, Event::Corrupt { .. });
+            emit(ev)
+        });
         if !keep_going {
             return false;
         }

@@ -61,6 +61,7 @@ pub fn split_lines(
         next_line: 1,
         long: None,
         stopped: false,
+        chunks_sent: 0,
     };
     let mut buf = vec![0u8; READ_SIZE];
     let mut bytes = 0u64;
@@ -107,6 +108,7 @@ pub fn split_slice(
         next_line: 1,
         long: None,
         stopped: false,
+        chunks_sent: 0,
     };
     // Fed in read-sized steps, so the chunk buffer never holds more than a read beyond a chunk.
     for part in data.chunks(READ_SIZE) {
@@ -136,9 +138,22 @@ struct Splitter {
     /// A line over the limit being skipped: its head and length so far.
     long: Option<(Vec<u8>, u64)>,
     stopped: bool,
+    /// Chunks of lines handed on so far (for `chunk_bytes`).
+    chunks_sent: u32,
 }
 
+/// The first chunk of a member holds at most this much; each next one twice as much, up to
+/// `max_bytes`. Small first chunks let every worker start at once (and end together), which
+/// keeps the fixed cost of a read low; big later ones keep the per-batch cost low.
+const FIRST_CHUNK: usize = 256 << 10;
+
 impl Splitter {
+    /// The size the chunk being filled may reach.
+    fn chunk_bytes(&self) -> usize {
+        let ramp = FIRST_CHUNK.saturating_mul(1 << self.chunks_sent.min(16));
+        ramp.min(self.limits.max_bytes)
+    }
+
     fn feed(&mut self, mut data: &[u8], emit: &mut dyn FnMut(Piece) -> bool) -> bool {
         while !data.is_empty() {
             if let Some((head, len)) = &mut self.long {
@@ -195,7 +210,7 @@ impl Splitter {
                     self.partial_start = self.pending.len();
                     self.pending_lines += 1;
                     if (self.pending_lines as usize >= self.limits.max_lines
-                        || self.pending.len() >= self.limits.max_bytes)
+                        || self.pending.len() >= self.chunk_bytes())
                         && !self.flush(emit)
                     {
                         return false;
@@ -242,6 +257,7 @@ impl Splitter {
         };
         self.next_line += self.pending_lines;
         self.pending_lines = 0;
+        self.chunks_sent += 1;
         self.send(emit, piece)
     }
 
