@@ -53,16 +53,7 @@ pub fn split_lines(
     limits: SplitLimits,
     emit: &mut dyn FnMut(Piece) -> bool,
 ) -> MemberEnd {
-    let mut s = Splitter {
-        limits,
-        pending: chunk_buffer(&limits),
-        pending_lines: 0,
-        partial_start: 0,
-        next_line: 1,
-        long: None,
-        stopped: false,
-        chunks_sent: 0,
-    };
+    let mut s = Splitter::new(limits);
     let mut buf = vec![0u8; READ_SIZE];
     let mut bytes = 0u64;
     let error = loop {
@@ -100,16 +91,7 @@ pub fn split_slice(
     limits: SplitLimits,
     emit: &mut dyn FnMut(Piece) -> bool,
 ) -> MemberEnd {
-    let mut s = Splitter {
-        limits,
-        pending: chunk_buffer(&limits),
-        pending_lines: 0,
-        partial_start: 0,
-        next_line: 1,
-        long: None,
-        stopped: false,
-        chunks_sent: 0,
-    };
+    let mut s = Splitter::new(limits);
     // Fed in read-sized steps, so the chunk buffer never holds more than a read beyond a chunk.
     for part in data.chunks(READ_SIZE) {
         if !s.feed(part, emit) {
@@ -148,6 +130,19 @@ struct Splitter {
 const FIRST_CHUNK: usize = 256 << 10;
 
 impl Splitter {
+    fn new(limits: SplitLimits) -> Splitter {
+        Splitter {
+            limits,
+            pending: chunk_buffer(&limits),
+            pending_lines: 0,
+            partial_start: 0,
+            next_line: 1,
+            long: None,
+            stopped: false,
+            chunks_sent: 0,
+        }
+    }
+
     /// The size the chunk being filled may reach.
     fn chunk_bytes(&self) -> usize {
         let ramp = FIRST_CHUNK.saturating_mul(1 << self.chunks_sent.min(16));
