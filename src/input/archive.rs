@@ -10,7 +10,7 @@ use std::sync::Arc;
 use tar::EntryType;
 
 use super::decompress::{binary_kind, is_gzip, is_tar, maybe_gunzip, peek, GZIP_MAGIC};
-use super::lines::{split_lines, split_slice, Piece, SplitLimits};
+use super::lines::{split_lines, Piece, SplitLimits};
 use super::source::Input;
 use crate::error::Error;
 
@@ -89,35 +89,9 @@ pub fn read_member_bytes(
     limits: SplitLimits,
     emit: &mut dyn FnMut(Event) -> bool,
 ) -> bool {
-    if is_gzip(&reading.data) {
-        let reader = io::Cursor::new(reading.data).chain(FailAtEnd(reading.error));
-        return read_member(Box::new(reader), member, None, counters, limits, emit);
-    }
-    // Plain bytes: split in place, with what `read_member` would do around it.
-    counters.members.fetch_add(1, Ordering::Relaxed);
-    if !emit(Event::Member(member.clone())) {
-        return false;
-    }
-    let data = &reading.data;
-    if let Some(kind) = binary_kind(&data[..data.len().min(SNIFF)]) {
-        if !emit(Event::NotLogs {
-            member: member.clone(),
-            kind,
-        }) {
-            return false;
-        }
-    }
-    let end = split_slice(data, reading.error.is_none(), limits, &mut |piece| {
-        emit(Event::Piece(member.clone(), piece))
-    });
-    counters.bytes_out.fetch_add(end.bytes, Ordering::Relaxed);
-    if end.stopped {
-        return false;
-    }
-    match reading.error {
-        Some(e) => emit(damage(&member, end.lines + 1, e, end.bytes)),
-        None => true,
-    }
+    // Only gzipped members are read whole (see `read_tar`), so this is an inflating read.
+    let reader = io::Cursor::new(reading.data).chain(FailAtEnd(reading.error));
+    read_member(Box::new(reader), member, None, counters, limits, emit)
 }
 
 /// Gives `Ok(0)`, or once the error it holds.

@@ -83,32 +83,6 @@ fn chunk_buffer(limits: &SplitLimits) -> Vec<u8> {
     Vec::with_capacity(limits.max_bytes.min(CHUNK_CAPACITY) + READ_SIZE)
 }
 
-/// As `split_lines`, for bytes already in memory (a whole plain member): no reads, no copy
-/// into a read buffer. `clean_end` false means an error cut the data short.
-pub fn split_slice(
-    data: &[u8],
-    clean_end: bool,
-    limits: SplitLimits,
-    emit: &mut dyn FnMut(Piece) -> bool,
-) -> MemberEnd {
-    let mut s = Splitter::new(limits);
-    // Fed in read-sized steps, so the chunk buffer never holds more than a read beyond a chunk.
-    for part in data.chunks(READ_SIZE) {
-        if !s.feed(part, emit) {
-            break;
-        }
-    }
-    if !s.stopped {
-        s.finish(clean_end, emit);
-    }
-    MemberEnd {
-        lines: s.next_line - 1,
-        bytes: data.len() as u64,
-        error: None,
-        stopped: s.stopped,
-    }
-}
-
 struct Splitter {
     limits: SplitLimits,
     /// Whole lines not yet handed on, then the start of a partial line.
