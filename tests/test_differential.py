@@ -221,3 +221,20 @@ def test_reference_with_orjson_decodes_the_same(synth_corpus, tmp_path):
         a = reference.read(source).read_all()
         b = reference.read(source, json_loads=orjson.loads).read_all()
         assert_same_tables(a, b, f"{source} with orjson")
+
+
+def test_repeated_keys_give_the_same_json_text(tmp_path):
+    # Contract §2.8: a repeated key is written once, at its first place, with its last value —
+    # in the JSON text columns too, spelled the same by both implementations.
+    src = write_lines(tmp_path / "dup.log", [
+        b'{"username":"a","foo":1,"context":{"course_id":"x","k":1,"k":{"z":1,"z":2}},'
+        b'"foo":2,"event":{"a":1,"b":[{"c":1,"c":3}],"a":2},"event_type":"problem_check"}'
+    ])
+    cols = ["context", "extra", "event"]
+    core = edxlog.read_table(src, columns=cols).to_pylist()
+    ref = reference.read_table(src, columns=cols).to_pylist()
+    assert core == ref == [{
+        "context": '{"course_id":"x","k":{"z":2}}',
+        "extra": '{"foo":2}',
+        "event": '{"a":2,"b":[{"c":3}]}',
+    }]

@@ -282,8 +282,20 @@ impl<'a> Json<'a> {
     }
 }
 
-/// Writes `{"k":v,...}` for the given entries.
-pub fn write_object<'a>(entries: impl Iterator<Item = (&'a str, Json<'a>)>, out: &mut String) {
+/// Writes `{"k":v,...}` for the given entries. A key that repeats is written once, at its
+/// first position, with its last value (contract §2.8), as the reference's dicts do.
+pub fn write_object<'a>(
+    entries: impl Iterator<Item = (&'a str, Json<'a>)> + Clone,
+    out: &mut String,
+) {
+    if has_repeated_key(entries.clone().map(|(k, _)| k)) {
+        write_entries(dedup_entries(entries).into_iter(), out);
+    } else {
+        write_entries(entries, out);
+    }
+}
+
+fn write_entries<'a>(entries: impl Iterator<Item = (&'a str, Json<'a>)>, out: &mut String) {
     out.push('{');
     for (i, (k, v)) in entries.enumerate() {
         if i > 0 {
@@ -294,6 +306,45 @@ pub fn write_object<'a>(entries: impl Iterator<Item = (&'a str, Json<'a>)>, out:
         v.write_json(out);
     }
     out.push('}');
+}
+
+/// Whether a key occurs twice. Repeated keys are rare and this runs for every object written,
+/// so a 256-bit set of cheap key hashes answers "no" at once for most objects; only when two
+/// hashes meet are the keys compared.
+fn has_repeated_key<'a>(keys: impl Iterator<Item = &'a str> + Clone) -> bool {
+    let bucket = |k: &str| {
+        let b = k.as_bytes();
+        let (first, last, mid) = match b {
+            [] => (0, 0, 0),
+            _ => (b[0], b[b.len() - 1], b[b.len() / 2]),
+        };
+        (b.len().wrapping_mul(31) ^ first as usize ^ (last as usize) << 2 ^ (mid as usize) << 4)
+            & 255
+    };
+    let mut seen = [0u64; 4];
+    let mut met = false;
+    for k in keys.clone() {
+        let h = bucket(k);
+        let bit = 1u64 << (h & 63);
+        if seen[h >> 6] & bit != 0 {
+            met = true;
+            break;
+        }
+        seen[h >> 6] |= bit;
+    }
+    if !met {
+        return false;
+    }
+    let mut items: Vec<(&str, ())> = Vec::new();
+    let mut index = KeyIndex::default();
+    for k in keys {
+        if index.find(&items, k).is_some() {
+            return true;
+        }
+        items.push((k, ()));
+        index.pushed(&items);
+    }
+    false
 }
 
 fn exact_number(n: &serde_json::Number) -> Kind<'_> {
@@ -387,6 +438,7 @@ fn find_escape(bytes: &[u8], from: usize) -> Option<usize> {
 }
 
 /// The entries of an object, in document order (repeated keys included).
+#[derive(Clone)]
 pub enum Entries<'a> {
     Tape { nodes: &'a [Node<'a>], left: usize },
     Exact(serde_json::map::Iter<'a>),
@@ -443,7 +495,9 @@ impl<'a> Iterator for Elements<'a> {
 
 /// Entries with repeated keys folded: each key once, at its first position, with its last
 /// value (what Python's dict and serde's map do, so both implementations agree).
-pub fn dedup_entries<'a>(entries: Entries<'a>) -> Vec<(&'a str, Json<'a>)> {
+pub fn dedup_entries<'a>(
+    entries: impl Iterator<Item = (&'a str, Json<'a>)>,
+) -> Vec<(&'a str, Json<'a>)> {
     let mut out: Vec<(&'a str, Json<'a>)> = Vec::new();
     let mut index = KeyIndex::default();
     for (k, v) in entries {
@@ -596,6 +650,24 @@ mod tests {
         }
         assert_eq!(items.len(), 40);
         assert_eq!(items[0], ("k0".to_string(), 80));
+    }
+
+    #[test]
+    fn repeated_keys_are_written_once_with_the_last_value_at_the_first_place() {
+        assert_eq!(
+            compact(r#"{"a":1,"b":{"x":1,"x":[2],"y":3},"a":{"c":4,"c":5}}"#),
+            r#"{"a":{"c":5},"b":{"x":[2],"y":3}}"#
+        );
+        // Many keys, and keys whose cheap hashes meet without being equal.
+        let keys: Vec<String> = (0..300).map(|i| format!("k{i}")).collect();
+        let text = format!(
+            "{{{}}}",
+            keys.iter()
+                .map(|k| format!("\"{k}\":1"))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        assert_eq!(compact(&text), text);
     }
 
     #[test]
