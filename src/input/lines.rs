@@ -79,10 +79,6 @@ pub fn split_lines(
     }
 }
 
-fn chunk_buffer(limits: &SplitLimits) -> Vec<u8> {
-    Vec::with_capacity(limits.max_bytes.min(CHUNK_CAPACITY) + READ_SIZE)
-}
-
 struct Splitter {
     limits: SplitLimits,
     /// Whole lines not yet handed on, then the start of a partial line.
@@ -105,16 +101,24 @@ const FIRST_CHUNK: usize = 256 << 10;
 
 impl Splitter {
     fn new(limits: SplitLimits) -> Splitter {
-        Splitter {
+        let mut s = Splitter {
             limits,
-            pending: chunk_buffer(&limits),
+            pending: Vec::new(),
             pending_lines: 0,
             partial_start: 0,
             next_line: 1,
             long: None,
             stopped: false,
             chunks_sent: 0,
-        }
+        };
+        s.pending = s.chunk_buffer();
+        s
+    }
+
+    /// A buffer for the next chunk with room for all of it (the chunk's size plus one read),
+    /// so it never regrows: each doubling of a multi-MiB buffer is a copy and fresh pages.
+    fn chunk_buffer(&self) -> Vec<u8> {
+        Vec::with_capacity(self.chunk_bytes().min(CHUNK_CAPACITY) + READ_SIZE)
     }
 
     /// The size the chunk being filled may reach.
@@ -212,9 +216,8 @@ impl Splitter {
         if self.pending_lines == 0 {
             return true;
         }
-        // The next chunk starts with room for a whole chunk, so it never regrows (each
-        // doubling of a multi-MiB buffer is a copy and fresh pages).
-        let mut next = chunk_buffer(&self.limits);
+        self.chunks_sent += 1;
+        let mut next = self.chunk_buffer();
         next.extend_from_slice(&self.pending[self.partial_start..]);
         self.pending.truncate(self.partial_start);
         let data = std::mem::replace(&mut self.pending, next);
@@ -226,7 +229,6 @@ impl Splitter {
         };
         self.next_line += self.pending_lines;
         self.pending_lines = 0;
-        self.chunks_sent += 1;
         self.send(emit, piece)
     }
 
