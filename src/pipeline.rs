@@ -420,21 +420,14 @@ fn produce(
         for input in inputs {
             let keep_going =
                 read_input(input, &shared.counters, limits, whole_limit, &mut |event| {
-                    match event {
-                        Event::Member(_) => true,
-                        Event::Piece(member, piece) => send(member, Job::Lines(piece)),
-                        Event::Whole(member, reading) => send(member, Job::Member(reading)),
-                        Event::Corrupt {
-                            member,
-                            line,
-                            message,
-                        } => send(member, Job::Corrupt { line, message }),
-                        Event::NotLogs { member, kind } => send(member, Job::NotLogs(kind)),
-                        Event::Failed(e) => {
-                            // An input that cannot be opened ends the read.
-                            send(no_member(), Job::Failed(e));
+                    match job_of(event) {
+                        None => true,
+                        // An input that cannot be opened ends the read.
+                        Some((member, job @ Job::Failed(_))) => {
+                            send(member, job);
                             false
                         }
+                        Some((member, job)) => send(member, job),
                     }
                 });
             if !keep_going {
@@ -509,26 +502,38 @@ fn run(w: Work, state: &mut WorkerState, config: &WorkerConfig, shared: &Shared)
         let _ = out.send(do_job(job, &member, state, config, details()));
         return;
     };
-    // A whole member: inflated and split here, its events handled as the producer's are.
-    let events_member = member.clone();
+    // A whole member: inflated and split here, its events made into jobs as the producer's.
     read_member_bytes(
         reading,
-        events_member,
+        member.clone(),
         &shared.counters,
         config.limits,
-        &mut |ev| {
-            let job = match ev {
-                Event::Member(_) => return true,
-                Event::Piece(_, piece) => Job::Lines(piece),
-                Event::Corrupt { line, message, .. } => Job::Corrupt { line, message },
-                Event::NotLogs { kind, .. } => Job::NotLogs(kind),
-                Event::Failed(e) => Job::Failed(e),
-                Event::Whole(..) => unreachable!("a member holds no members"),
-            };
-            out.send(do_job(job, &member, state, config, details()))
-                .is_ok()
+        &mut |event| match job_of(event) {
+            None => true,
+            Some((_, Job::Member(_))) => unreachable!("a member holds no members"),
+            Some((_, job)) => out
+                .send(do_job(job, &member, state, config, details()))
+                .is_ok(),
         },
     );
+}
+
+/// The job an input event asks for, and the member it belongs to; None for the start of a
+/// member, which needs none.
+fn job_of(event: Event) -> Option<(Arc<Member>, Job)> {
+    Some(match event {
+        Event::Member(_) => return None,
+        Event::Piece(member, piece) => (member, Job::Lines(piece)),
+        Event::Whole(member, reading) => (member, Job::Member(reading)),
+        Event::Corrupt {
+            member,
+            line,
+            message,
+        } => (member, Job::Corrupt { line, message }),
+        Event::NotLogs { member, kind } => (member, Job::NotLogs(kind)),
+        // Fatal errors belong to no member.
+        Event::Failed(e) => (no_member(), Job::Failed(e)),
+    })
 }
 
 /// One job's result. `details` false: rejects are only counted (the kept ones are full).
