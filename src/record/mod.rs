@@ -70,6 +70,16 @@ pub struct Needs {
 }
 
 impl Needs {
+    const NONE: Needs = Needs {
+        event_id: false,
+        course_org: false,
+        user_id: false,
+        context: false,
+        extra: false,
+        event: false,
+        fields: false,
+    };
+
     pub const ALL: Needs = Needs {
         event_id: true,
         course_org: true,
@@ -82,15 +92,7 @@ impl Needs {
 
     /// What the named columns need. `warnings` needs everything: any step may warn.
     pub fn of_columns<'c>(columns: impl IntoIterator<Item = &'c str>) -> Needs {
-        let mut n = Needs {
-            event_id: false,
-            course_org: false,
-            user_id: false,
-            context: false,
-            extra: false,
-            event: false,
-            fields: false,
-        };
+        let mut n = Needs::NONE;
         for c in columns {
             match c {
                 "warnings" => return Needs::ALL,
@@ -119,8 +121,10 @@ impl Default for Needs {
 pub struct EventTypeFilter {
     names: Vec<String>,
     finders: Vec<memchr::memmem::Finder<'static>>,
-    /// Some name has a `/`, which JSON may write as `\/`.
-    any_slash: bool,
+    /// `\u`: an escape that could spell any character of a name.
+    unicode_escape: memchr::memmem::Finder<'static>,
+    /// `\/`, when some name has a `/` (which JSON may write so); None otherwise.
+    slash_escape: Option<memchr::memmem::Finder<'static>>,
     /// Some name cannot be found in raw bytes at all (it has a character JSON must escape, or
     /// U+FFFD, which invalid UTF-8 turns into): every line is parsed.
     no_prefilter: bool,
@@ -141,7 +145,11 @@ impl EventTypeFilter {
                 .iter()
                 .map(|n| memchr::memmem::Finder::new(n.as_bytes()).into_owned())
                 .collect(),
-            any_slash: names.iter().any(|n| n.contains('/')),
+            unicode_escape: memchr::memmem::Finder::new(b"\\u").into_owned(),
+            slash_escape: names
+                .iter()
+                .any(|n| n.contains('/'))
+                .then(|| memchr::memmem::Finder::new(b"\\/").into_owned()),
             no_prefilter,
             names,
         }
@@ -149,11 +157,13 @@ impl EventTypeFilter {
 
     /// False only when the line cannot hold a wanted event type.
     fn may_match(&self, line: &[u8]) -> bool {
-        use memchr::memmem::find;
         self.no_prefilter
             || self.finders.iter().any(|f| f.find(line).is_some())
-            || find(line, b"\\u").is_some()
-            || (self.any_slash && find(line, b"\\/").is_some())
+            || self.unicode_escape.find(line).is_some()
+            || self
+                .slash_escape
+                .as_ref()
+                .is_some_and(|f| f.find(line).is_some())
     }
 
     fn accepts(&self, event_type: Option<&str>) -> bool {
