@@ -91,7 +91,7 @@ pub fn read_member_bytes(
 ) -> bool {
     // Only gzipped members are read whole (see `read_tar`), so this is an inflating read.
     let reader = io::Cursor::new(reading.data).chain(FailAtEnd(reading.error));
-    read_member(Box::new(reader), member, None, counters, limits, emit)
+    read_member(Box::new(reader), member, counters, limits, emit)
 }
 
 /// Gives `Ok(0)`, or once the error it holds.
@@ -135,7 +135,7 @@ pub fn read_input(
             return emit(Event::Member(whole.clone())) && emit(damage(&whole, 1, e, 0));
         }
     };
-    read_member(outer, whole, None, counters, limits, emit)
+    read_member(outer, whole, counters, limits, emit)
 }
 
 fn corrupt(member: &Arc<Member>, line: u64, e: &io::Error, offset: u64) -> Event {
@@ -149,11 +149,10 @@ fn corrupt(member: &Arc<Member>, line: u64, e: &io::Error, offset: u64) -> Event
     }
 }
 
-/// Reads one member's lines. `declared` is the size a tar header promised for the member.
+/// Reads one member's lines (a tar member arrives wrapped in `Sized`, so a cut archive is damage).
 fn read_member(
     reader: Box<dyn Read + '_>,
     member: Arc<Member>,
-    declared: Option<u64>,
     counters: &Counters,
     limits: SplitLimits,
     emit: &mut dyn FnMut(Event) -> bool,
@@ -162,14 +161,6 @@ fn read_member(
     if !emit(Event::Member(member.clone())) {
         return false;
     }
-    let reader: Box<dyn Read + '_> = match declared {
-        Some(size) => Box::new(Sized {
-            inner: reader,
-            read: 0,
-            size,
-        }),
-        None => reader,
-    };
     let (head, body) = match maybe_gunzip(reader).and_then(|r| peek(r, SNIFF)) {
         Ok(x) => x,
         Err(e) => return emit(damage(&member, 1, e, 0)),
@@ -339,7 +330,7 @@ fn read_tar(
             .chain(FailAtEnd(head_error))
             .chain(sized);
         let mut failed = false;
-        let keep_going = read_member(Box::new(rest), member, None, counters, limits, &mut |ev| {
+        let keep_going = read_member(Box::new(rest), member, counters, limits, &mut |ev| {
             failed |= matches!(ev, Event::Corrupt { .. });
             emit(ev)
         });
