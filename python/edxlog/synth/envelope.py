@@ -26,36 +26,37 @@ _SERVER_IMPLICIT = ("username", "event_type", "ip", "agent", "host", "referer", 
                     "event_source", "context", "time", "page")
 
 
-def timestamp(m, us, flags):
+def timestamp(member, us, flags):
     """The ``time`` field for microsecond `us` of the member's day, with the time oddities."""
-    rng = m.rng
+    rng = member.rng
     s, f = divmod(us, 1_000_000)
     h, s = divmod(s, 3600)
     mi, s = divmod(s, 60)
     frac = ".%06d" % f
     tz = "+00:00"
-    if "time_no_micros" in flags or rng.random() < m.rates["time_no_micros"]:
+    if "time_no_micros" in flags or rng.random() < member.rates["time_no_micros"]:
         frac = ""
         flags.add("time_no_micros")
     r = rng.random()
-    if "time_z" in flags or (r < m.rates["time_z"] and "time_no_offset" not in flags):
+    if "time_z" in flags or (r < member.rates["time_z"] and "time_no_offset" not in flags):
         tz = "Z"
         flags.add("time_z")
-    elif "time_no_offset" in flags or r < m.rates["time_z"] + m.rates["time_no_offset"]:
+    elif "time_no_offset" in flags or r < member.rates["time_z"] + member.rates["time_no_offset"]:
         tz = ""
         flags.add("time_no_offset")
-    return "%sT%02d:%02d:%02d%s%s" % (m.date_s, h, mi, s, frac, tz)
+    return "%sT%02d:%02d:%02d%s%s" % (member.date_s, h, mi, s, frac, tz)
 
 
-def _context(m, ev, c, flags, *, username, uid, anonymous, ip, agent, host, session, time_s):
+def _context(member, ev, course, flags, *, username, uid, anonymous, ip, agent, host, session, time_s):
     """The ``context`` object of the member's era, or None before contexts existed."""
-    if not m.has_context:
+    if not member.has_context:
         return None
-    rng = m.rng
-    course_id, org_id = c.id, c.org
+    rng = member.rng
+    course_id, org_id = course.id, course.org
     if ev.no_course or not ev.course_in_context:
         course_id = org_id = ""
-    elif ev.source == "browser" and ("course_only_in_page" in flags or rng.random() < m.rates["course_only_in_page"]):
+    elif ev.source == "browser" and ("course_only_in_page" in flags
+                                     or rng.random() < member.rates["course_only_in_page"]):
         course_id = org_id = ""
         flags.add("course_only_in_page")
     uid = uid if not anonymous else rng.choice(["", None])
@@ -64,7 +65,7 @@ def _context(m, ev, c, flags, *, username, uid, anonymous, ip, agent, host, sess
         return {"course_id": course_id, "org_id": org_id, "user_id": uid, "path": ev.path,
                 "application": {"name": "edx.mobileapp.android", "version": "2.4.1"},
                 "client": {"network": {"wifi": True}}, "received_at": time_s, "component": "videoplayer"}
-    if m.full_context:
+    if member.full_context:
         ctx = {"username": username}
         if tags:
             ctx["course_user_tags"] = {}
@@ -74,7 +75,7 @@ def _context(m, ev, c, flags, *, username, uid, anonymous, ip, agent, host, sess
         ctx["course_id"] = course_id
         ctx["path"] = ev.path
         return ctx
-    if ev.named and m.py3:
+    if ev.named and member.py3:
         ctx = {"course_id": course_id, "org_id": org_id, "user_id": uid, "path": ev.path}
         if ev.module is not None:
             ctx["module"] = ev.module
@@ -86,7 +87,7 @@ def _context(m, ev, c, flags, *, username, uid, anonymous, ip, agent, host, sess
     ctx["user_id"] = uid
     ctx["org_id"] = org_id
     if ev.module is not None:
-        if m.day >= ERA["answervariable_from"]:
+        if member.day >= ERA["answervariable_from"]:
             ctx["asides"] = {}
         ctx["module"] = ev.module
     ctx["course_id"] = course_id
@@ -94,53 +95,53 @@ def _context(m, ev, c, flags, *, username, uid, anonymous, ip, agent, host, sess
     return ctx
 
 
-def _key_order(m, ev):
+def _key_order(member, ev):
     if ev.source in ("browser", "mobile"):
-        return _BROWSER_NAMED if m.named else _BROWSER_OLD
-    if not m.named:
+        return _BROWSER_NAMED if member.named else _BROWSER_OLD
+    if not member.named:
         return _SERVER_OLD
     if ev.named:
-        return _SERVER_PY3 if m.py3 else _SERVER_NAMED
+        return _SERVER_PY3 if member.py3 else _SERVER_NAMED
     return _SERVER_IMPLICIT
 
 
-def render_line(m, kind, us, flags) -> bytes:
+def render_line(member, kind, us, flags) -> bytes:
     """One physical line (no newline) of generator kind `kind` at microsecond `us` of the day.
     `flags` holds the oddities forced on this line; the ones applied are added to it."""
-    rng = m.rng
-    rates = m.rates
+    rng = member.rng
+    rates = member.rates
     # whole-line oddities that replace the record
     if "blank_line" in flags:
         return rng.choice([b"", b"  ", b"\t", b"\x00\x00\x00", b" \r"])
     if "garbage_line" in flags:
         return rng.choice(GARBAGE)
 
-    u = m.w.users[rng.randrange(len(m.w.users))]
-    c = m.courses[(u.courses[rng.randrange(3)]) % len(m.courses)]
-    ev = BUILDERS[kind](m, kind, c, u, flags)
+    user = member.world.users[rng.randrange(len(member.world.users))]
+    course = member.courses[(user.courses[rng.randrange(3)]) % len(member.courses)]
+    ev = BUILDERS[kind](member, kind, course, user, flags)
     mobile = ev.source == "mobile"
     if ev.agent is not None:
         agent = ev.agent
     else:
-        agent = MOBILE_AGENTS[u.agent_i % 2] if mobile else m.agents[u.agent_i % len(m.agents)]
+        agent = MOBILE_AGENTS[user.agent_i % 2] if mobile else member.agents[user.agent_i % len(member.agents)]
     anonymous = ("anonymous" in flags or (ev.source == "browser" and rng.random() < rates["anonymous"])
                  or (ev.no_course and not ev.studio and rng.random() < 0.3))
     if anonymous and (ev.module_event or ev.named or mobile):
         anonymous = False
     if anonymous:
         flags.add("anonymous")
-    username = "" if anonymous else u.username
+    username = "" if anonymous else user.username
     if "invalid_utf8" in flags:
         username = "Jos\u00e9%d" % rng.randint(1, 99)
     elif "raw_utf8" in flags and username.isascii():
         username = rng.choice(NON_ASCII_NAMES) + str(rng.randint(1, 999))
-    user_id = "" if anonymous else u.user_id
+    user_id = "" if anonymous else user.user_id
     if user_id != "" and ("user_id_string" in flags or rng.random() < rates["user_id_string"]):
         user_id = str(user_id)
         flags.add("user_id_string")
-    host = m.studio if ev.studio else m.lms
-    session = m.session(u) if not anonymous else rng.choice(["", hex_id(rng)])
-    time_s = timestamp(m, us, flags)
+    host = member.studio if ev.studio else member.lms
+    session = member.session(user) if not anonymous else rng.choice(["", hex_id(rng)])
+    time_s = timestamp(member, us, flags)
 
     # event: browser payloads are JSON strings, server module events objects
     payload = ev.payload
@@ -150,28 +151,28 @@ def render_line(m, kind, us, flags) -> bytes:
         if "event_as_object" in flags or rng.random() < rates["event_as_object"]:
             flags.add("event_as_object")
         else:
-            payload = m.payload_str(payload)
+            payload = member.payload_str(payload)
     elif ev.module_event and ("event_as_string" in flags or rng.random() < rates["event_as_string"]):
         flags.add("event_as_string")
         payload = json.dumps(payload)
 
-    ctx = _context(m, ev, c, flags, username=username, uid=user_id, anonymous=anonymous, ip=u.ip, agent=agent,
-                   host=host, session=session, time_s=time_s)
+    ctx = _context(member, ev, course, flags, username=username, uid=user_id, anonymous=anonymous, ip=user.ip,
+                   agent=agent, host=host, session=session, time_s=time_s)
     page = ev.page
     if ev.referer is not None:
         referer = ev.referer
     elif page and page.startswith("http"):
         referer = page
     else:
-        referer = "https://%s%s" % (host, m.courseware_path(c) if not ev.no_course else "/dashboard")
-    lang = u.lang
+        referer = "https://%s%s" % (host, member.courseware_path(course) if not ev.no_course else "/dashboard")
+    lang = user.lang
     if mobile:
         referer, lang, page = "", "", None
 
     values = {"username": username, "event_source": ev.source, "name": ev.event_type, "accept_language": lang,
               "time": time_s, "agent": agent, "page": page, "host": host, "session": session,
-              "referer": referer, "context": ctx, "ip": u.ip, "event": payload, "event_type": ev.event_type}
-    order = _key_order(m, ev)
+              "referer": referer, "context": ctx, "ip": user.ip, "event": payload, "event_type": ev.event_type}
+    order = _key_order(member, ev)
     if ev.source in ("browser", "mobile"):
         sess_missing = "session_missing" in flags or rng.random() < rates["session_missing"]
         if "session_empty" in flags or (not sess_missing and rng.random() < rates["session_empty"]):
@@ -185,13 +186,13 @@ def render_line(m, kind, us, flags) -> bytes:
         flags.add("extra_key")
         k, v = rng.choice(EXTRA_KEYS)
         rec[k] = v
-    return _encode(m, rec, flags, us=us, user_id=user_id, ip=u.ip)
+    return _encode(member, rec, flags, us=us, user_id=user_id, ip=user.ip)
 
 
-def _encode(m, rec, flags, *, us, user_id, ip) -> bytes:
+def _encode(member, rec, flags, *, us, user_id, ip) -> bytes:
     """Serialise the record and apply the byte-level oddities."""
-    rng = m.rng
-    rates = m.rates
+    rng = member.rng
+    rates = member.rates
     raw = "raw_utf8" in flags or rng.random() < rates["raw_utf8"] or "invalid_utf8" in flags
     text = json.dumps(rec, ensure_ascii=not raw)
     if raw and not text.isascii():
@@ -211,7 +212,7 @@ def _encode(m, rec, flags, *, us, user_id, ip) -> bytes:
         flags.add("logging_prefix")
         s, f = divmod(us, 1_000_000)
         pre = "%s %02d:%02d:%02d,%03d INFO %d [tracking] [user %s] [ip %s] logger.py:41 - " % (
-            m.date_s, s // 3600, s // 60 % 60, s % 60, f // 1000, rng.randint(7, 60),
+            member.date_s, s // 3600, s // 60 % 60, s % 60, f // 1000, rng.randint(7, 60),
             user_id if user_id != "" else "None", ip)
         b = pre.encode() + b
     elif "nul_prefix" in flags or rng.random() < rates["nul_prefix"]:

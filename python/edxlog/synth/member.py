@@ -18,72 +18,77 @@ class Member:
     event and their weights, and the oddity rates, from the profile."""
 
     def __init__(self, world, rng, day, server, profile):
-        self.w, self.rng, self.day, self.server = world, rng, day, server
+        self.world, self.rng, self.day, self.server = world, rng, day, server
         self.profile = profile
         self.rates = profile.rates
-        e = ERA
-        self.has_context = day >= e["context_from"]
-        self.full_context = day < e["short_context_from"]
-        self.quoted_get = day < e["unquoted_get_from"]
-        self.named = day >= e["named_from"]
-        self.spaced = day >= e["spaced_json_from"]
-        self.py3 = day >= e["py3_order_from"]
+        self.has_context = day >= ERA["context_from"]
+        self.full_context = day < ERA["short_context_from"]
+        self.quoted_get = day < ERA["unquoted_get_from"]
+        self.named = day >= ERA["named_from"]
+        self.spaced = day >= ERA["spaced_json_from"]
+        self.py3 = day >= ERA["py3_order_from"]
         self.year = day.year
-        ay = max(y for y in AGENTS if y <= max(self.year, 2013))
-        self.agents = AGENTS[ay]
+        agents_year = max(y for y in AGENTS if y <= max(self.year, 2013))
+        self.agents = AGENTS[agents_year]
         self.date_s = day.strftime("%Y-%m-%d")
         self.lms = "courses.edx.org"
         self.studio = "studio.edx.org"
         if profile.catalog == "2017":
-            self.courses = self.w.courses_2017()
-        elif day >= e["course_v1_from"]:
-            self.courses = self.w.new_courses * 3 + self.w.old_courses
+            self.courses = self.world.courses_2017()
+        elif day >= ERA["course_v1_from"]:
+            self.courses = self.world.new_courses * 3 + self.world.old_courses
         else:
-            self.courses = list(self.w.old_courses)
+            self.courses = list(self.world.old_courses)
         self.sessions = {}
-        kinds = [(k, wt) for k, (wt, a, b) in profile.kind_weights.items() if a <= day < b]
+        # the kinds of the day's era, and their cumulative weights for pick_kind
+        kinds = [(k, w) for k, (w, first, until) in profile.kind_weights.items() if first <= day < until]
         self.kinds = [k for k, _ in kinds]
-        self.cum = []
-        acc = 0.0
-        for _, wt in kinds:
-            acc += wt
-            self.cum.append(acc)
-        self.total = acc
+        self.cumulative = []
+        total = 0.0
+        for _, w in kinds:
+            total += w
+            self.cumulative.append(total)
+        self.total_weight = total
 
     # -- helpers ------------------------------------------------------------------------------
     def pick_kind(self):
-        return self.kinds[bisect.bisect_right(self.cum, self.rng.random() * self.total)]
+        """A random kind of event, by the profile's weights."""
+        return self.kinds[bisect.bisect_right(self.cumulative, self.rng.random() * self.total_weight)]
 
     def payload_str(self, obj):
+        """A browser payload as the era's JavaScript serialised it (compact before mid-2015)."""
         if self.spaced:
             return json.dumps(obj, ensure_ascii=False)
         return compact_json(obj)
 
-    def session(self, u):
-        s = self.sessions.get(u.username)
+    def session(self, user):
+        """The user's session id: one per user per member."""
+        s = self.sessions.get(user.username)
         if s is None:
-            s = self.sessions[u.username] = hex_id(self.rng)
+            s = self.sessions[user.username] = hex_id(self.rng)
         return s
 
     def num(self, v, flags):
+        """A number of a browser payload, sometimes written as a string (numbers_as_strings)."""
         if "numbers_as_strings" in flags or self.rng.random() < self.rates["numbers_as_strings"]:
             flags.add("numbers_as_strings")
             return str(v)
         return v
 
-    def page_url(self, c, path):
+    def page_url(self, course, path):
         return "https://%s%s" % (self.lms, path)
 
-    def courseware_page(self, c):
-        """The URL of a random courseware page of course `c` (the page a browser event came from)."""
-        return self.page_url(c, self.courseware_path(c))
+    def courseware_page(self, course):
+        """The URL of a random courseware page of `course` (the page a browser event came from)."""
+        return self.page_url(course, self.courseware_path(course))
 
-    def courseware_path(self, c):
+    def courseware_path(self, course):
         rng = self.rng
-        chap, seqs = rng.choice(c.chapters)
-        return "/courses/%s/courseware/%s/%s/" % (c.id, chap, rng.choice(seqs))
+        chap, seqs = rng.choice(course.chapters)
+        return "/courses/%s/courseware/%s/%s/" % (course.id, chap, rng.choice(seqs))
 
     def answer(self, kind, nch, flags, long=False):
+        """A learner's answer to one input of `kind` with `nch` choices (long: a long text)."""
         rng = self.rng
         if kind == "choice":
             return "choice_%d" % rng.randrange(nch)
@@ -100,38 +105,41 @@ class Member:
             return rng.choice(NON_ASCII_ANSWERS)
         return rng.choice(TEXT_ANSWERS)
 
-    def answers(self, p, flags, long=False):
+    def answers(self, problem, flags, long=False):
         out = {}
-        for key, (kind, nch) in zip(p.keys, p.inputs):
+        for key, (kind, nch) in zip(problem.keys, problem.inputs):
             out[key] = self.answer(kind, nch, flags, long and kind == "text")
-        if "non_ascii_answer" in flags and not any(k == "text" for k, _ in p.inputs):
-            out[p.keys[-1]] = self.rng.choice(NON_ASCII_ANSWERS)
-        if long and not any(k == "text" for k, _ in p.inputs):
-            out[p.keys[0] + "_comment"] = self.answer("text", 0, flags, True)
+        if "non_ascii_answer" in flags and not any(k == "text" for k, _ in problem.inputs):
+            out[problem.keys[-1]] = self.rng.choice(NON_ASCII_ANSWERS)
+        if long and not any(k == "text" for k, _ in problem.inputs):
+            out[problem.keys[0] + "_comment"] = self.answer("text", 0, flags, True)
         return out
 
     def get_string(self, answers, flags):
+        """The answers as the browser's problem_check sends them: a jQuery-serialised form."""
         lit = self.rng.random() < self.rates["literal_brackets"]
         parts = []
         for key, v in answers.items():
             if isinstance(v, list):
-                k = "input_" + key + ("[]" if lit else "%5B%5D")
-                parts.extend("%s=%s" % (k, form_encode(x)) for x in v)
+                name = "input_" + key + ("[]" if lit else "%5B%5D")
+                parts.extend("%s=%s" % (name, form_encode(x)) for x in v)
             else:
                 parts.append("input_%s=%s" % (form_encode(key), form_encode(v)))
         return "&".join(parts)
 
-    def correct_map(self, p, answers, flags):
+    def correct_map(self, problem, answers, flags):
+        """The server's grading of each answer, in the key order of the era."""
         rng = self.rng
         cm = {}
-        av = self.day >= ERA["answervariable_from"]
+        with_answervariable = self.day >= ERA["answervariable_from"]
         for key in answers:
-            ok = rng.random() < 0.6
-            e = {"hint": "", "hintmode": None, "correctness": "correct" if ok else "incorrect",
-                 "npoints": None, "msg": "", "queuestate": None}
-            if av:
-                e = {"hint": "", "hintmode": None, "correctness": e["correctness"], "npoints": None,
+            correctness = "correct" if rng.random() < 0.6 else "incorrect"
+            if with_answervariable:
+                e = {"hint": "", "hintmode": None, "correctness": correctness, "npoints": None,
                      "answervariable": None, "msg": "", "queuestate": None}
+            else:
+                e = {"hint": "", "hintmode": None, "correctness": correctness, "npoints": None, "msg": "",
+                     "queuestate": None}
             r = rng.random()
             if r < 0.1:
                 e["npoints"] = rng.choice([1, 0.5, 2, 0])
@@ -147,13 +155,13 @@ class Member:
             cm[key] = e
         return cm
 
-    def state(self, p):
+    def state(self, problem):
+        """A problem's (empty) state as module events carry it."""
         return {"student_answers": {}, "seed": 1, "done": None, "correct_map": {},
-                "input_state": {k: {} for k in p.keys}}
+                "input_state": {k: {} for k in problem.keys}}
 
-    def module(self, c, p_or_block, display):
-        if self.day >= ERA["short_context_from"] and c.new:
-            return {"usage_key": p_or_block, "display_name": display}
+    def module(self, course, usage_key, display):
+        """context.module of a module event (the usage key only from course-v1 days on)."""
+        if self.day >= ERA["short_context_from"] and course.new:
+            return {"usage_key": usage_key, "display_name": display}
         return {"display_name": display}
-
-    # -- builders: each returns a dict describing the event -----------------------------------

@@ -115,7 +115,7 @@ class World:
         self.users = []
         seen = set()
         for i in range(600):
-            u = User()
+            user = User()
             if rng.random() < RATES["non_ascii_user"]:
                 name = rng.choice(NON_ASCII_NAMES) + str(rng.randint(1, 999))
             else:
@@ -123,16 +123,16 @@ class World:
             while name in seen:
                 name += str(rng.randint(0, 9))
             seen.add(name)
-            u.username = name
-            u.user_id = rng.randint(2, 9_000_000)
-            u.agent_i = rng.randrange(1000)
+            user.username = name
+            user.user_id = rng.randint(2, 9_000_000)
+            user.agent_i = rng.randrange(1000)
             if rng.random() < 0.04:
-                u.ip = "2001:db8:%x:%x::%x" % (rng.randrange(65536), rng.randrange(65536), rng.randrange(65536))
+                user.ip = "2001:db8:%x:%x::%x" % (rng.randrange(65536), rng.randrange(65536), rng.randrange(65536))
             else:
-                u.ip = "%d.%d.%d.%d" % (rng.randint(1, 223), rng.randrange(256), rng.randrange(256), rng.randint(1, 254))
-            u.lang = rng.choice(LANGS)
-            u.courses = (rng.randrange(1000), rng.randrange(1000), rng.randrange(1000))
-            self.users.append(u)
+                user.ip = "%d.%d.%d.%d" % (rng.randint(1, 223), rng.randrange(256), rng.randrange(256), rng.randint(1, 254))
+            user.lang = rng.choice(LANGS)
+            user.courses = (rng.randrange(1000), rng.randrange(1000), rng.randrange(1000))
+            self.users.append(user)
 
 
     def courses_2017(self) -> list:

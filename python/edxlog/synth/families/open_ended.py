@@ -12,37 +12,39 @@ SHOW_HIDE_KINDS = ("oe_show_problem", "oe_hide_problem", "peer_grading_show_prob
                    "peer_grading_hide_problem", "staff_grading_show_problem", "staff_grading_hide_problem")
 
 
-def rubric_select(m, kind, c, u, flags):
-    rng = m.rng
-    ev = {"location": rng.choice(c.ora), "category": m.num(rng.randint(0, 3), flags),
-          "value": m.num(rng.randint(0, 3), flags)}
-    return Event("browser", kind, ev, m.courseware_page(c), "/event")
+def rubric_select(member, kind, course, user, flags):
+    rng = member.rng
+    ev = {"location": rng.choice(course.ora), "category": member.num(rng.randint(0, 3), flags),
+          "value": member.num(rng.randint(0, 3), flags)}
+    return Event("browser", kind, ev, member.courseware_page(course), "/event")
 
 
-def show_hide(m, kind, c, u, flags):
-    return Event("browser", kind, {"location": m.rng.choice(c.ora)}, m.courseware_page(c), "/event")
+def show_hide(member, kind, course, user, flags):
+    return Event("browser", kind, {"location": member.rng.choice(course.ora)}, member.courseware_page(course), "/event")
 
 
-def feedback_shown(m, kind, c, u, flags):
+def feedback_shown(member, kind, course, user, flags):
     """oe_show_full_feedback, oe_show_respond_to_feedback: an empty payload, "" or "{}"."""
-    return Event("browser", kind, m.rng.choice(["", "{}"]), m.courseware_page(c), "/event", verbatim=True)
+    payload = member.rng.choice(["", "{}"])
+    return Event("browser", kind, payload, member.courseware_page(course), "/event", verbatim=True)
 
 
-def feedback_response(m, kind, c, u, flags):
-    return Event("browser", kind, {"value": m.num(m.rng.randint(0, 5), flags)}, m.courseware_page(c), "/event")
+def feedback_response(member, kind, course, user, flags):
+    payload = {"value": member.num(member.rng.randint(0, 5), flags)}
+    return Event("browser", kind, payload, member.courseware_page(course), "/event")
 
 
-def ora2_submission(m, kind, c, u, flags):
-    rng = m.rng
-    blk = c.block("openassessment", hex_id(rng))
-    ts = "%sT%02d:%02d:%02d.%06d+00:00" % (m.date_s, rng.randrange(24), rng.randrange(60), rng.randrange(60),
+def ora2_submission(member, kind, course, user, flags):
+    rng = member.rng
+    blk = course.block("openassessment", hex_id(rng))
+    ts = "%sT%02d:%02d:%02d.%06d+00:00" % (member.date_s, rng.randrange(24), rng.randrange(60), rng.randrange(60),
                                           rng.randrange(10**6))
-    ev = {"answer": {"parts": [{"text": m.answer("text", 0, flags, rng.random() < 0.3)}]},
+    ev = {"answer": {"parts": [{"text": member.answer("text", 0, flags, rng.random() < 0.3)}]},
           "attempt_number": 1, "created_at": ts, "submitted_at": ts,
           "submission_uuid": str(uuid.UUID(int=rng.getrandbits(128), version=4))}
-    path = "/courses/%s/xblock/%s/handler/submit" % (c.id, blk)
+    path = "/courses/%s/xblock/%s/handler/submit" % (course.id, blk)
     return Event("server", "openassessmentblock.create_submission", ev, "x_module", path,
-                 module=m.module(c, blk, "Open Response Assessment"), named=True, module_event=True)
+                 module=member.module(course, blk, "Open Response Assessment"), named=True, module_event=True)
 
 
 BUILDERS = dict({k: show_hide for k in SHOW_HIDE_KINDS}, rubric_select=rubric_select,

@@ -12,28 +12,30 @@ _LONG_NAMES = {"gotopage": "textbook.pdf.page.loaded", "nextpage": "textbook.pdf
                "prevpage": "textbook.pdf.page.navigatedprevious"}
 
 
-def book(m, kind, c, u, flags):
-    rng = m.rng
-    page = m.page_url(c, "/courses/%s/pdfbook/0/" % c.id) + "?viewer=true&file=%s#zoom=page-fit" % c.book
+def book(member, kind, course, user, flags):
+    rng = member.rng
+    page = member.page_url(course, "/courses/%s/pdfbook/0/" % course.id)
+    page += "?viewer=true&file=%s#zoom=page-fit" % course.book
     r = rng.random()
     old = rng.randint(1, 300)
     if r < 0.5:
-        ev = {"type": "gotopage", "old": m.num(old, flags), "new": m.num(rng.randint(1, 300), flags)}
+        ev = {"type": "gotopage", "old": member.num(old, flags), "new": member.num(rng.randint(1, 300), flags)}
     elif r < 0.85:
-        ev = {"type": "nextpage", "new": m.num(old + 1, flags)}
+        ev = {"type": "nextpage", "new": member.num(old + 1, flags)}
     else:
-        ev = {"type": "prevpage", "new": m.num(max(old - 1, 1), flags)}
-    if m.day >= _NAMED_BOOK_FROM:
-        ev["chapter"] = c.book
+        ev = {"type": "prevpage", "new": member.num(max(old - 1, 1), flags)}
+    if member.day >= _NAMED_BOOK_FROM:
+        ev["chapter"] = course.book
         ev["name"] = _LONG_NAMES[ev["type"]]
     return Event("browser", "book", ev, page, "/event")
 
 
-def scrolled(m, kind, c, u, flags):
-    rng = m.rng
-    ev = {"page": rng.randint(1, 300), "direction": rng.choice(["up", "down"]), "chapter": c.book,
+def scrolled(member, kind, course, user, flags):
+    rng = member.rng
+    ev = {"page": rng.randint(1, 300), "direction": rng.choice(["up", "down"]), "chapter": course.book,
           "name": "textbook.pdf.page.scrolled"}
-    return Event("browser", "textbook.pdf.page.scrolled", ev, m.page_url(c, "/courses/%s/pdfbook/0/" % c.id),
+    page = member.page_url(course, "/courses/%s/pdfbook/0/" % course.id)
+    return Event("browser", "textbook.pdf.page.scrolled", ev, page,
                  "/event")
 
 

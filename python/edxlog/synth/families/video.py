@@ -11,15 +11,15 @@ MOBILE_EVENT_TYPES = ("edx.video.played", "edx.video.played", "edx.video.paused"
                       "edx.video.loaded", "edx.video.position.changed")
 
 
-def video_payload(m, c, etype, flags, mobile=False):
+def video_payload(member, course, etype, flags, mobile=False):
     """The payload of one video event, in the key order of the member's era."""
-    rng = m.rng
-    vid, code = rng.choice(c.videos)
-    vid_id = c.block("video", vid) if mobile else (
-        c.html_id("video", vid) if c.style == "old" else vid)
+    rng = member.rng
+    vid, code = rng.choice(course.videos)
+    vid_id = course.block("video", vid) if mobile else (
+        course.html_id("video", vid) if course.style == "old" else vid)
     t = round(rng.uniform(0, 1800), 6) if rng.random() < 0.9 else 0
     time_key = "currentTime"
-    if "current_time_key" in flags or (not mobile and rng.random() < m.rates["current_time_key"]):
+    if "current_time_key" in flags or (not mobile and rng.random() < member.rates["current_time_key"]):
         flags.add("current_time_key")
         time_key = "current_time"
     code = "mobile" if mobile else (code if rng.random() < 0.85 else "html5")
@@ -31,29 +31,29 @@ def video_payload(m, c, etype, flags, mobile=False):
                 "new_speed": rng.choice(SPEEDS)}
     if etype in ("load_video", "edx.video.loaded"):
         return {"id": vid_id, "code": code}
-    if m.spaced or mobile:
+    if member.spaced or mobile:
         ev = {"code": code, "id": vid_id, time_key: t}
     else:
         ev = {"id": vid_id, time_key: t, "code": code}
-    if etype in ("play_video", "pause_video") and m.rng.random() < 0.7:
-        ev["speed"] = m.rng.choice(SPEEDS)
+    if etype in ("play_video", "pause_video") and member.rng.random() < 0.7:
+        ev["speed"] = member.rng.choice(SPEEDS)
     return ev
 
 
-def player_event(m, kind, c, u, flags):
-    return Event("browser", kind, video_payload(m, c, kind, flags), m.courseware_page(c), "/event")
+def player_event(member, kind, course, user, flags):
+    return Event("browser", kind, video_payload(member, course, kind, flags), member.courseware_page(course), "/event")
 
 
-def transcript(m, kind, c, u, flags):
-    page = m.courseware_page(c)
-    ev = video_payload(m, c, "play_video", flags)
+def transcript(member, kind, course, user, flags):
+    page = member.courseware_page(course)
+    ev = video_payload(member, course, "play_video", flags)
     ev.pop("speed", None)
-    return Event("browser", m.rng.choice(["show_transcript", "hide_transcript"]), ev, page, "/event")
+    return Event("browser", member.rng.choice(["show_transcript", "hide_transcript"]), ev, page, "/event")
 
 
-def mobile_video(m, kind, c, u, flags):
-    et = m.rng.choice(MOBILE_EVENT_TYPES)
-    return Event("mobile", et, video_payload(m, c, et, flags, mobile=True), None, "/segmentio/event")
+def mobile_video(member, kind, course, user, flags):
+    et = member.rng.choice(MOBILE_EVENT_TYPES)
+    return Event("mobile", et, video_payload(member, course, et, flags, mobile=True), None, "/segmentio/event")
 
 
 BUILDERS = dict({k: player_event for k in PLAYER_KINDS}, transcript=transcript, mobile_video=mobile_video)
