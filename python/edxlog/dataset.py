@@ -209,7 +209,7 @@ class PartitionedWriter:
 
     def __init__(self, root: Path, tmp_rel: str, run_id: str, keys: tuple[str, ...], schema: pa.Schema,
                  options: dict, *, threads: int = 2, budget: int = BUFFER_BUDGET,
-                 single_file: Optional[str] = None):
+                 row_group_rows: int = ROW_GROUP_ROWS, single_file: Optional[str] = None):
         self.root = root
         self.tmp_rel = tmp_rel
         self.run_id = run_id
@@ -217,6 +217,7 @@ class PartitionedWriter:
         self.schema = schema
         self.options = options
         self.budget = budget
+        self.row_group_rows = row_group_rows
         self.single_file = single_file  # no partitions: one file at this final name
         self.files: "OrderedDict[str, _OpenFile]" = OrderedDict()  # partition dir -> open file
         self.finished: list[WrittenFile] = []
@@ -250,7 +251,7 @@ class PartitionedWriter:
             f.buffer_bytes += nbytes
             with self.cond:
                 self.held += nbytes
-            if f.buffer_rows >= ROW_GROUP_ROWS or f.buffer_bytes >= ROW_GROUP_BYTES:
+            if f.buffer_rows >= self.row_group_rows or f.buffer_bytes >= ROW_GROUP_BYTES:
                 self._submit(f)
         self._relieve()
 

@@ -61,6 +61,7 @@ class Options:
     batch_size: int = 65536
     max_line_bytes: int = 64 * 1024 * 1024
     quiet: bool = False
+    row_group_rows: int = dsm.ROW_GROUP_ROWS
 
 
 def output_format(output: str, given: Optional[str]) -> str:
@@ -231,29 +232,35 @@ def _plan_dataset(opts: Options, ds: dsm.Dataset, summary: Summary, spool_dir: P
         if inp.kind == "unit":
             summary.member_notes.append(("unlisted archive", spec, f"read whole: {inp.note}"))
 
+    # A member is known by its content (SHA-256 and size): the same bytes under another name
+    # (an extracted export, a renamed file) are the same events. A known name with other
+    # content is a changed member.
+    by_content = {(v["sha256"], v["size"]): name for name, v in known.items()}
     chosen: dict[str, tuple[int, plan.Member]] = {}
+    chosen_content: dict[tuple, str] = {}
     replaced: set[str] = set()
     for i, inp in enumerate(listed):
         for m in inp.members:
-            old = known.get(m.name)
+            content = (m.sha256, m.size)
+            if content in by_content:
+                summary.members["present"] += 1
+                if by_content[content] != m.name:
+                    summary.member_notes.append(("present", m.name, f"same content as {by_content[content]}"))
+                continue
+            if content in chosen_content:
+                summary.members["duplicate"] += 1
+                summary.member_notes.append(("duplicate", m.name, f"in {inp.spec}: same content as "
+                                             f"{chosen_content[content]}, converted once"))
+                continue
             if m.name in chosen:
-                prev = chosen[m.name][1]
-                if prev.sha256 == m.sha256:
-                    summary.members["duplicate"] += 1
-                    summary.member_notes.append(("duplicate", m.name, f"also in {inp.spec}, converted once"))
-                    continue
                 if not opts.replace_changed:
                     summary.members["changed"] += 1
                     summary.member_notes.append(("changed", m.name, f"differs in {inp.spec}; kept the first "
                                                  "(--replace-changed takes the last)"))
                     continue
                 summary.member_notes.append(("changed", m.name, f"the version in {inp.spec} replaces an earlier input's"))
-                chosen[m.name] = (i, m)
-                continue
-            if old is not None and old["sha256"] == m.sha256 and old["size"] == m.size:
-                summary.members["present"] += 1
-                continue
-            if old is not None:
+                del chosen_content[(chosen[m.name][1].sha256, chosen[m.name][1].size)]
+            elif m.name in known:
                 if not opts.replace_changed:
                     summary.members["changed"] += 1
                     summary.member_notes.append(("changed", m.name, f"differs from the converted one (in {inp.spec}); "
@@ -261,6 +268,7 @@ def _plan_dataset(opts: Options, ds: dsm.Dataset, summary: Summary, spool_dir: P
                     continue
                 replaced.add(m.name)
             chosen[m.name] = (i, m)
+            chosen_content[content] = m.name
     summary.members["converted"] = len(chosen)
     summary.members["replaced"] = len(replaced)
 
@@ -387,7 +395,7 @@ def _convert_into(ds: dsm.Dataset, opts: Options, summary: Summary, rfilter: Row
     schema = pa.schema([edxlog.SCHEMA.field(c) for c in out_cols])
     writer = dsm.PartitionedWriter(ds.root, tmp_rel, run_id, tuple(opts.partition_by), schema,
                                    dsm.parquet_options(schema, opts.compression, opts.compression_level),
-                                   threads=2)
+                                   threads=2, row_group_rows=opts.row_group_rows)
     dedupe = Deduper() if opts.dedupe else None
     member_rows: dict[str, int] = {m.name: 0 for _, m in chosen.values()}
     rejects_tables = []

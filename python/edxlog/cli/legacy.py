@@ -3,7 +3,8 @@
     python -m edxlog SRC...                  -> prints rows, counters and schema  (now: edxlog stats)
     python -m edxlog SRC... --parquet OUT    -> one Parquet file               (now: edxlog convert SRC -o OUT)
 
-It is recognised when the first argument is not a command or a global option. It will be removed
+It is recognised when the first argument is not a command or a global option, and is an
+existing path or ``-`` (anything else is left to click, which reports an unknown command). It will be removed
 in a later release; the notice on stderr says what to run instead.
 """
 
@@ -21,7 +22,11 @@ def is_legacy(args: list[str], commands) -> bool:
     if not args:
         return False
     first = args[0]
-    return first not in commands and first not in _GLOBAL
+    if first in commands or first in _GLOBAL:
+        return False
+    import os
+
+    return first == "-" or os.path.exists(first)
 
 
 def run(args: list[str]) -> int:
