@@ -24,7 +24,8 @@ is visible only once complete, and the manifest is the truth.
 result is a lossless ``key=value`` segment that pyarrow, DuckDB and Spark decode back. A value
 whose encoding is longer than :data:`MAX_ENCODED_VALUE` bytes cannot be a file name; it is stored
 under ``key=<prefix>~<hash>`` (``~`` never appears in a lossless segment) and its exact value is
-in the data files' own column (read with hive partitioning off to see it).
+in the data files' own column (read with hive partitioning off to see it). So is the literal
+string ``__HIVE_DEFAULT_PARTITION__``, which hive readers turn into null however it is escaped.
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ def encode_value(value: Optional[str]) -> str:
         return NULL_SEGMENT
     raw = value.encode("utf-8", "surrogatepass")
     enc = "".join(chr(b) if b in _SAFE else f"%{b:02X}" for b in raw)
-    if enc == NULL_SEGMENT:  # the literal string must not read back as null
+    if enc == NULL_SEGMENT:  # keep its rows apart from the nulls' (readers still say null)
         enc = "%5F" + enc[1:]
     if len(enc) <= MAX_ENCODED_VALUE:
         return enc

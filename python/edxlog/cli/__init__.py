@@ -80,8 +80,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return EXIT_OK
         except click.exceptions.Exit as e:
             return e.exit_code
-        except click.Abort:
-            return _fail("interrupted", EXIT_INTERRUPTED)
+        except (click.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+            if debug:
+                raise
+            return _fail("interrupted; nothing partial was left (rerun to complete)", EXIT_INTERRUPTED)
         except click.UsageError as e:
             if debug:
                 raise
@@ -91,10 +93,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             if debug:
                 raise
             return _fail(e.format_message(), e.exit_code)
-        except KeyboardInterrupt:
-            if debug:
-                raise
-            return _fail("interrupted; nothing partial was left (rerun to complete)", EXIT_INTERRUPTED)
         except _Terminated:
             return _fail("terminated; nothing partial was left (rerun to complete)", 128 + signal.SIGTERM)
         except BrokenPipeError:
