@@ -15,6 +15,7 @@ from typing import IO, TYPE_CHECKING, Iterable, Literal, Optional, Sequence, Uni
 
 from edxlog._core import ArchiveError, EdxlogError, Reader, __version__
 from edxlog._core import schema as _schema
+from edxlog.events import iter_events, loads
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -25,7 +26,7 @@ SCHEMA: "pa.Schema" = _schema()
 
 Source = Union[str, "os.PathLike[str]", IO[bytes], Sequence[Union[str, "os.PathLike[str]", IO[bytes]]]]
 
-__all__ = ["read", "read_table", "Reader", "SCHEMA", "EdxlogError", "ArchiveError", "__version__"]
+__all__ = ["read", "read_table", "loads", "iter_events", "Reader", "SCHEMA", "EdxlogError", "ArchiveError", "__version__"]
 
 
 def read(
