@@ -98,6 +98,8 @@ class RemoteObject:
     server: Optional[str]
     fs: Any
     path: str
+    #: A stamp that changes when the object does (S3: the ETag), or None; for caches.
+    version: Optional[str] = None
 
     def open(self) -> "ObjectReader":
         return ObjectReader(self)
@@ -151,6 +153,7 @@ def _object(fs, path: str, info: Mapping[str, Any], server: Optional[str]) -> Re
         server=server,
         fs=fs,
         path=path,
+        version=next((str(info[k]) for k in ("ETag", "etag", "md5", "mtime", "LastModified") if info.get(k)), None),
     )
 
 
@@ -207,6 +210,26 @@ class ObjectReader(io.RawIOBase):
 
     def tell(self) -> int:
         return self._offset + self._pos
+
+    def seekable(self) -> bool:
+        return self._obj.size is not None
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        """Moves the read position; the next read fetches from there (a seek within the
+        current chunk costs nothing)."""
+        if not self.seekable():
+            raise io.UnsupportedOperation("seek: the object's size is not known")
+        target = {io.SEEK_SET: 0, io.SEEK_CUR: self.tell(), io.SEEK_END: self._obj.size}[whence] + offset
+        if target < 0:
+            raise ValueError(f"negative seek position {target}")
+        if self._offset <= target <= self._offset + len(self._chunk):
+            self._pos = target - self._offset
+            return target
+        if self._next is not None:
+            self._next.cancel()
+            self._next = None
+        self._chunk, self._pos, self._offset = b"", 0, target
+        return target
 
     def close(self) -> None:
         if self._next is not None:
@@ -286,3 +309,15 @@ class ObjectReader(io.RawIOBase):
             return False
         self._chunk, self._pos, self._offset = chunk, 0, start
         return True
+
+
+def open_object(url: str, storage_options: Optional[Mapping[str, Any]] = None) -> ObjectReader:
+    """One object (not a prefix or glob) as a seekable :class:`ObjectReader`."""
+    fs, path = filesystem(url, storage_options)
+    try:
+        info = fs.info(path)
+    except FileNotFoundError:
+        raise FileNotFoundError(2, "No such file or directory", url) from None
+    if info.get("type") == "directory":
+        raise IsADirectoryError(21, "Is a prefix, not an object", url)
+    return _object(fs, path, info, server=None).open()

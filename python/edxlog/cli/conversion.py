@@ -8,8 +8,10 @@ counts. This module decides what to read and drives the reader.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +23,7 @@ import pyarrow.parquet as pq
 
 import edxlog
 from edxlog import dataset as dsm
+from edxlog import remote
 from edxlog.cli import plan, sinks
 from edxlog.cli.filters import Deduper, RowFilter
 from edxlog.cli.progress import optional as progress_bar
@@ -62,6 +65,8 @@ class Options:
     max_line_bytes: int = 64 * 1024 * 1024
     quiet: bool = False
     row_group_rows: int = dsm.ROW_GROUP_ROWS
+    #: For URL inputs and outputs (s3://...): handed to fsspec (docs/s3.md).
+    storage_options: Optional[dict] = None
 
 
 def output_format(output: str, given: Optional[str]) -> str:
@@ -100,6 +105,7 @@ def _read(source, opts: Options, rfilter: RowFilter, read_cols: list[str], max_r
         on_error=opts.on_error,
         max_line_bytes=opts.max_line_bytes,
         max_rejects=max_rejects,
+        storage_options=opts.storage_options,
     )
 
 
@@ -150,7 +156,13 @@ def rejects_path_for(output: str) -> str:
     return str(p.with_name(p.stem + ".rejects.parquet"))
 
 
-def _write_rejects(table: pa.Table, path: Path) -> None:
+def _write_rejects(table: pa.Table, path, storage_options: Optional[dict] = None) -> None:
+    if remote.is_url(str(path)):
+        fs, key = remote.filesystem(str(path), storage_options)
+        with fs.open(key, "wb") as f:  # one PUT when closed: never seen half-written
+            pq.write_table(table, f, compression="zstd")
+        return
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(table, path, compression="zstd")
 
@@ -222,15 +234,19 @@ def _plan_dataset(opts: Options, ds: dsm.Dataset, summary: Summary, spool_dir: P
     cache = ds.manifest["archives"]
     listed: list[plan.Input] = []
     for spec in opts.inputs:
+        given = spec
         if spec == "-":
             spec = _spool_stdin(spool_dir)
-        inp = plan.list_input(spec, cache)
-        listed.append(inp)
-        entry = plan.cache_entry(inp)
-        if entry:
-            cache[entry[0]] = entry[1]
-        if inp.kind == "unit":
-            summary.member_notes.append(("unlisted archive", spec, f"read whole: {inp.note}"))
+        for inp in plan.list_inputs(spec, cache, opts.storage_options):
+            listed.append(inp)
+            archive = "-" if given == "-" else inp.spec if remote.is_url(inp.spec) else str(Path(inp.spec).resolve())
+            for m in inp.members:
+                m.archive = archive
+            entry = plan.cache_entry(inp)
+            if entry:
+                cache[entry[0]] = entry[1]
+            if inp.kind == "unit":
+                summary.member_notes.append(("unlisted archive", inp.spec, f"read whole: {inp.note}"))
 
     # A member is known by its content (SHA-256 and size): the same bytes under another name
     # (an extracted export, a renamed file) are the same events. A known name with other
@@ -285,7 +301,8 @@ def _plan_dataset(opts: Options, ds: dsm.Dataset, summary: Summary, spool_dir: P
         elif inp.kind == "dir":
             units.append(_Unit([m.path for m in mine], by_source, sum(m.size for m in mine)))
         else:
-            sub = plan.TarSubset(inp.spec, [m.span for m in mine], gz=inp.kind == "targz")
+            sub = plan.TarSubset(inp.spec, [m.span for m in mine], gz=inp.kind == "targz",
+                                 storage_options=opts.storage_options)
             units.append(_Unit(sub, by_source, sub.stored_size))
     return units, chosen, replaced
 
@@ -315,7 +332,7 @@ def _retire(ds: dsm.Dataset, names: set[str], tmp_rel: str, run_id: str, summary
         keep_runs = [r for r in info["members"] if r[0] not in names]
         if not keep_runs:
             continue
-        table = pq.read_table(ds.root / rel)
+        table = pq.read_table(ds.local(rel))
         pieces, runs, at = [], [], 0
         for name, start, count in keep_runs:
             pieces.append(table.slice(start, count))
@@ -332,7 +349,7 @@ def _retire(ds: dsm.Dataset, names: set[str], tmp_rel: str, run_id: str, summary
     # Old rejects of these members go too (rejects files name their rows by `source`).
     sources = {ds.manifest["members"][n].get("source", n) for n in names if n in ds.manifest["members"]}
     for rel, info in sorted(ds.manifest["rejects"].items()):
-        path = ds.root / rel
+        path = ds.local(rel)
         if not path.exists():
             continue
         table = pq.read_table(path)
@@ -350,7 +367,9 @@ def _retire(ds: dsm.Dataset, names: set[str], tmp_rel: str, run_id: str, summary
     return renames, deletes, entries
 
 
-def convert_dataset(opts: Options, summary: Summary) -> None:
+def convert_dataset(opts: Options, summary: Summary, fetch=None) -> None:
+    if remote.is_url(opts.output):
+        return _convert_remote_dataset(opts, summary)
     root = Path(opts.output)
     if root.exists() and not root.is_dir():
         raise UsageError(f"{root} is a file, not a dataset directory (give a .parquet/.arrow/.jsonl name for one file)")
@@ -363,6 +382,7 @@ def convert_dataset(opts: Options, summary: Summary) -> None:
         ds = dsm.Dataset.open(root)
     except dsm.DatasetError as e:
         raise UsageError(str(e)) from None
+    ds.fetch = fetch
     try:
         if not ds.exists:
             ds.create(list(opts.partition_by), out_cols)
@@ -444,7 +464,7 @@ def _convert_into(ds: dsm.Dataset, opts: Options, summary: Summary, rfilter: Row
             name = by_source.get(item["values"], item["values"])
             reject_counts[name] = reject_counts.get(name, 0) + item["counts"]
         if opts.rejects:
-            _write_rejects(rejects, Path(opts.rejects))
+            _write_rejects(rejects, opts.rejects, opts.storage_options)
     try:
         _check_reject_rate(opts, summary)
     except RejectRateExceeded:
@@ -468,7 +488,7 @@ def _convert_into(ds: dsm.Dataset, opts: Options, summary: Summary, rfilter: Row
         m["members"][member.name] = {
             "size": member.size,
             "sha256": member.sha256,
-            "archive": str(Path(opts.inputs[inp_index]).resolve()) if opts.inputs[inp_index] != "-" else "-",
+            "archive": member.archive,
             "source": member.source,
             "rows": member_rows.get(member.name, 0),
             "rejects": reject_counts.get(member.name, 0),
@@ -491,6 +511,52 @@ def _convert_into(ds: dsm.Dataset, opts: Options, summary: Summary, rfilter: Row
     summary.committed = True
 
 
+def _convert_remote_dataset(opts: Options, summary: Summary) -> None:
+    """A dataset at a URL: converted into a local staging copy of its manifest, then published
+    with the same commit protocol (edxlog.remote_dataset)."""
+    from edxlog.remote_dataset import StagedDataset
+
+    with tempfile.TemporaryDirectory(prefix="edxlog-stage-") as stage:
+        try:
+            staged = StagedDataset(opts.output, opts.storage_options, Path(stage))
+            staged.open()
+        except dsm.DatasetError as e:
+            raise UsageError(str(e)) from None
+        try:
+            local = dataclasses.replace(opts, output=stage, rejects=opts.rejects)
+            convert_dataset(local, summary, fetch=staged.fetch)
+            staged.publish()
+        finally:
+            staged.close()
+        if summary.rejects_file and summary.rejects_file.startswith(stage):
+            summary.rejects_file = staged.url + summary.rejects_file[len(stage):]
+
+
+def _convert_remote_file(opts: Options, summary: Summary) -> None:
+    """One output file at a URL: written locally, then uploaded in one PUT (an object appears
+    whole or not at all); the rejects file likewise."""
+    fs, key = remote.filesystem(opts.output, opts.storage_options)
+    if fs.exists(key) and not opts.overwrite:
+        raise UsageError(f"{opts.output} exists (use --overwrite to replace it)")
+    name = opts.output.rstrip("/").rsplit("/", 1)[-1]
+    with tempfile.TemporaryDirectory(prefix="edxlog-stage-") as stage:
+        local_out = str(Path(stage) / name)
+        stem = opts.output[: len(opts.output) - len(Path(name).suffix)] if Path(name).suffix else opts.output
+        rejects = opts.rejects or stem + ".rejects.parquet"
+        local_rejects = str(Path(stage) / "rejects.parquet")
+        convert_file(dataclasses.replace(opts, output=local_out, rejects=local_rejects), summary)
+        fs.put_file(local_out, key)
+        summary.files_written = [opts.output]
+        if summary.rejects_file:
+            if remote.is_url(rejects):
+                rfs, rkey = remote.filesystem(rejects, opts.storage_options)
+                rfs.put_file(local_rejects, rkey)
+            else:
+                Path(rejects).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(local_rejects, rejects)
+            summary.rejects_file = rejects
+
+
 def run(opts: Options) -> Summary:
     summary = Summary(inputs=list(opts.inputs), output=opts.output, output_format=opts.output_format,
                       partition_by=list(opts.partition_by) if opts.output_format == "dataset" else [])
@@ -498,6 +564,8 @@ def run(opts: Options) -> Summary:
     try:
         if opts.output_format == "dataset":
             convert_dataset(opts, summary)
+        elif remote.is_url(opts.output):
+            _convert_remote_file(opts, summary)
         else:
             convert_file(opts, summary)
     except RejectRateExceeded as e:
