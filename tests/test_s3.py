@@ -335,3 +335,15 @@ def test_a_zero_byte_object_reads_as_no_lines(s3, s3_opts):
     with edxlog.read(f"s3://{BUCKET}/empty/zero.log", storage_options=s3_opts) as reader:
         assert reader.read_all().num_rows == 0
         assert reader.stats["lines"] == 0
+
+
+def test_an_object_reader_seeks_like_a_file(uploaded_export, synth_corpus, s3_opts, small_chunks):
+    data = synth_corpus.read_bytes()
+    with remote.open_object(uploaded_export, s3_opts) as f:
+        assert f.seekable() and f.read(10) == data[:10]
+        for pos in (300_000, 5, 65_536 * 3 - 7, len(data) - 3):  # forward, back, across ranges
+            assert f.seek(pos) == pos and f.tell() == pos
+            assert f.read(100) == data[pos : pos + 100]
+        f.seek(-20, 2)
+        assert f.read() == data[-20:]
+        assert f.read(5) == b""
