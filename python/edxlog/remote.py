@@ -180,8 +180,11 @@ class ObjectReader(io.RawIOBase):
         self._pos = 0  # next byte of _chunk to hand out
         self._offset = 0  # object offset of _chunk's first byte
         self._next: Optional[Future] = None
-        self._next_start = 0
         self._stream = None  # only for objects of unknown size
+        #: The reader read after this one (see :func:`open_all`): its first range is fetched
+        #: while this one's last range is parsed, so a prefix of many small objects does not
+        #: wait for a request at every object.
+        self.successor: Optional["ObjectReader"] = None
 
     # -- io protocol ---------------------------------------------------------------------
     def readable(self) -> bool:
@@ -258,7 +261,15 @@ class ObjectReader(io.RawIOBase):
         following = start + len(chunk)
         if following < size:
             self._next = self._submit(following)
+        elif self.successor is not None:
+            self.successor.prefetch()
         return True
+
+    def prefetch(self) -> None:
+        """Starts fetching the first range now (if nothing was read or fetched yet)."""
+        size = self._obj.size
+        if self._next is None and not self._chunk and self._offset == 0 and size and not self.closed:
+            self._next = self._submit(0)
 
     def _submit(self, start: int) -> Future:
         end = min(start + CHUNK_BYTES, self._obj.size)
@@ -309,6 +320,14 @@ class ObjectReader(io.RawIOBase):
             return False
         self._chunk, self._pos, self._offset = chunk, 0, start
         return True
+
+
+def open_all(objects: Iterable[RemoteObject]) -> list[ObjectReader]:
+    """Readers of ``objects``, each fetching its successor's first range ahead."""
+    readers = [obj.open() for obj in objects]
+    for reader, successor in zip(readers, readers[1:]):
+        reader.successor = successor
+    return readers
 
 
 def open_object(url: str, storage_options: Optional[Mapping[str, Any]] = None) -> ObjectReader:
