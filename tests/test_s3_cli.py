@@ -136,3 +136,10 @@ def layout_logs(tmp_path):
     write_lines(tmp_path / "logs" / "a" / "x.log", [line(event_type="a", event="{}"), b"not json"])
     write_lines(tmp_path / "logs" / "b.log.gz", [line(event_type="b", event="{}")], gz=True)
     return tmp_path / "logs"
+
+
+def test_a_missing_s3_input_is_one_error_line_naming_the_url(s3, s3_opts, tmp_path):
+    url = f"s3://{BUCKET}/cli/no-such-export.tar"
+    proc = edxlog_cli("convert", url, "-o", tmp_path / "ds", *_flags(s3_opts), "-q")
+    assert proc.returncode == 1
+    assert one_error_line(proc) == f"edxlog: error: no such file or directory: {url}"
