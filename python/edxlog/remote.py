@@ -31,6 +31,9 @@ from typing import Any, Iterable, Mapping, Optional
 #: Bytes per ranged request. Large, so that per-request latency and the GIL taken by the
 #: network code are paid once per 8 MiB, not per read of the core.
 CHUNK_BYTES = 8 << 20
+#: Bytes of the following objects fetched ahead when the current one is read (small objects
+#: under a prefix: several requests in flight instead of one wait per object).
+AHEAD_BYTES = 2 * CHUNK_BYTES
 #: Fetches of one range in a row that may fail (raise, or return no new byte) before the read
 #: gives up. Each is a new ranged request from the first byte not yet received.
 RESUME_ATTEMPTS = 4
@@ -262,14 +265,22 @@ class ObjectReader(io.RawIOBase):
         if following < size:
             self._next = self._submit(following)
         elif self.successor is not None:
-            self.successor.prefetch()
+            self.successor.prefetch(AHEAD_BYTES)
         return True
 
-    def prefetch(self) -> None:
-        """Starts fetching the first range now (if nothing was read or fetched yet)."""
-        size = self._obj.size
-        if self._next is None and not self._chunk and self._offset == 0 and size and not self.closed:
-            self._next = self._submit(0)
+    def prefetch(self, budget: int) -> None:
+        """Starts fetching this object's first range now (unless it was), and, while the
+        objects are no bigger than one range, the following objects' too, up to ``budget``
+        bytes in all."""
+        reader: Optional[ObjectReader] = self
+        while reader is not None and budget > 0 and reader._obj.size is not None:
+            size = reader._obj.size
+            if reader._next is None and not reader._chunk and reader._offset == 0 and size and not reader.closed:
+                reader._next = reader._submit(0)
+            budget -= min(size, CHUNK_BYTES)
+            if size > CHUNK_BYTES:
+                break
+            reader = reader.successor
 
     def _submit(self, start: int) -> Future:
         end = min(start + CHUNK_BYTES, self._obj.size)
