@@ -190,7 +190,8 @@ def plot(st: Stats, path: str, size: Optional[tuple[int, int]]) -> tuple[int, in
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-        from matplotlib.colors import LogNorm
+        from matplotlib.colors import LogNorm, Normalize
+        from matplotlib.ticker import FuncFormatter
     except ImportError:
         raise click.UsageError("--plot needs matplotlib: pip install 'edxlog[plot]'") from None
     import numpy as np
@@ -205,9 +206,14 @@ def plot(st: Stats, path: str, size: Optional[tuple[int, int]]) -> tuple[int, in
     cmap = matplotlib.colormaps["viridis"].copy()
     cmap.set_bad("#e8e8e8")  # a day without rows is light grey: holes stand out
     if masked.count():
-        im = ax.imshow(masked, aspect="auto", cmap=cmap, interpolation="nearest",
-                       norm=LogNorm(vmin=max(1, masked.min()), vmax=max(2, masked.max())))
-        fig.colorbar(im, ax=ax, label="rows (log)", pad=0.01)
+        lo, hi = float(masked.min()), float(masked.max())
+        # A log scale when the counts span orders of magnitude (busy and quiet days both show).
+        log = hi / max(lo, 1) >= 20
+        norm = LogNorm(vmin=max(1, lo), vmax=hi) if log else Normalize(vmin=0, vmax=max(hi, 1))
+        im = ax.imshow(masked, aspect="auto", cmap=cmap, interpolation="nearest", norm=norm)
+        bar = fig.colorbar(im, ax=ax, label="rows" + (" (log scale)" if log else ""), pad=0.01, fraction=0.04)
+        bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        bar.ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
     else:
         ax.imshow(np.zeros((max(1, len(servers)), max(1, len(days)))), aspect="auto", cmap="Greys")
     ax.set_yticks(range(len(servers)))
@@ -218,7 +224,8 @@ def plot(st: Stats, path: str, size: Optional[tuple[int, int]]) -> tuple[int, in
     missing = int((data == 0).sum()) if data.size else 0
     ax.set_title(f"rows per server and UTC day — {len(days)} days × {len(servers)} servers,"
                  f" {missing} empty (grey)", fontsize=10)
-    fig.subplots_adjust(left=min(0.3, 180 / width), right=0.97, bottom=min(0.45, 110 / height), top=0.9)
+    fig.subplots_adjust(left=min(0.3, 150 / width), right=1 - min(0.2, 60 / width),
+                        bottom=min(0.45, 90 / height), top=1 - min(0.2, 30 / height))
     fig.savefig(path, dpi=dpi, format="png")
     plt.close(fig)
     return width, height
