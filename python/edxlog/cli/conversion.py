@@ -8,6 +8,7 @@ counts. This module decides what to read and drives the reader.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import time
@@ -389,7 +390,7 @@ def _convert_into(ds: dsm.Dataset, opts: Options, summary: Summary, rfilter: Row
         summary.nothing_to_do = True
         if ds.manifest["archives"] != cache_before:  # only the listing cache is new
             ds.save()
-        shutil.rmtree(tmp_dir, ignore_errors=True)
+        _remove_tmp(tmp_dir)
         return
 
     schema = pa.schema([edxlog.SCHEMA.field(c) for c in out_cols])
@@ -427,7 +428,7 @@ def _convert_into(ds: dsm.Dataset, opts: Options, summary: Summary, rfilter: Row
         written = writer.close()
     except BaseException:
         writer.abort()
-        shutil.rmtree(tmp_dir, ignore_errors=True)
+        _remove_tmp(tmp_dir)
         raise
 
     renames = [(f.tmp, f.final) for f in written]
@@ -448,7 +449,7 @@ def _convert_into(ds: dsm.Dataset, opts: Options, summary: Summary, rfilter: Row
     try:
         _check_reject_rate(opts, summary)
     except RejectRateExceeded:
-        shutil.rmtree(tmp_dir, ignore_errors=True)
+        _remove_tmp(tmp_dir)
         summary.rejects_file = opts.rejects
         raise
 
@@ -487,8 +488,14 @@ def _convert_into(ds: dsm.Dataset, opts: Options, summary: Summary, rfilter: Row
         "files": len(written),
     })
     ds.commit(renames + retire_renames, deletes)
-    shutil.rmtree(tmp_dir, ignore_errors=True)
+    _remove_tmp(tmp_dir)
     summary.committed = True
+
+
+def _remove_tmp(tmp_dir: Path) -> None:
+    shutil.rmtree(tmp_dir, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        tmp_dir.parent.rmdir()  # `_tmp/` itself, when no other run's files are left in it
 
 
 def run(opts: Options) -> Summary:
