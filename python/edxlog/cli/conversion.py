@@ -9,6 +9,7 @@ counts. This module decides what to read and drives the reader.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import shutil
 import time
@@ -156,6 +157,24 @@ def _write_rejects(table: pa.Table, path: Path) -> None:
     pq.write_table(table, path, compression="zstd")
 
 
+def _stored_size(path: str) -> int:
+    """Bytes the reader will read from `path` (0 for stdin or a path that is not there)."""
+    if path == "-" or not os.path.exists(path):
+        return 0
+    if not os.path.isdir(path):
+        return os.stat(path).st_size
+    return sum(os.stat(os.path.join(d, f)).st_size for d, _, files in os.walk(path) for f in files
+               if os.path.isfile(os.path.join(d, f)))
+
+
+def _NamedFile(path: str) -> io.FileIO:
+    """A spooled standard input that the reader names `<stdin>`, as it names real stdin (the
+    reader takes a file object's `.name` for the `source` column)."""
+    f = io.FileIO(path, "rb")
+    f.name = "<stdin>"
+    return f
+
+
 # ---- one file ----------------------------------------------------------------------------
 
 
@@ -170,8 +189,7 @@ def convert_file(opts: Options, summary: Summary) -> None:
     rfilter = RowFilter(opts.event_types, opts.since, opts.until, opts.courses)
     read_cols, out_cols = _columns(opts, rfilter)
     dedupe = Deduper() if opts.dedupe else None
-    total = sum(os.stat(p).st_size for p in opts.inputs if p != "-" and os.path.isfile(p)) or \
-        sum(m.size for p in opts.inputs if os.path.isdir(p) for m in plan.list_input(p).members)
+    total = sum(_stored_size(p) for p in opts.inputs)
     source = opts.inputs[0] if len(opts.inputs) == 1 else list(opts.inputs)
     sink = sinks.open_sink(opts.output_format, out, edxlog.SCHEMA if not opts.columns else
                            pa.schema([edxlog.SCHEMA.field(c) for c in out_cols]), opts)
@@ -224,7 +242,12 @@ def _plan_dataset(opts: Options, ds: dsm.Dataset, summary: Summary, spool_dir: P
     listed: list[plan.Input] = []
     for spec in opts.inputs:
         if spec == "-":
-            spec = _spool_stdin(spool_dir)
+            inp = plan.list_input(_spool_stdin(spool_dir))
+            if inp.kind in ("file", "unit"):  # not a tar: one member, named as the reader names it
+                inp.members[0].name = inp.members[0].source = "<stdin>"
+                inp.kind = "stdin"
+            listed.append(inp)
+            continue
         inp = plan.list_input(spec, cache)
         listed.append(inp)
         entry = plan.cache_entry(inp)
@@ -279,7 +302,9 @@ def _plan_dataset(opts: Options, ds: dsm.Dataset, summary: Summary, spool_dir: P
         if not mine:
             continue
         by_source = {m.source: m for m in mine}
-        if inp.kind in ("unit", "file"):
+        if inp.kind == "stdin":
+            units.append(_Unit(_NamedFile(inp.spec), by_source, inp.size))
+        elif inp.kind in ("unit", "file"):
             units.append(_Unit(inp.spec, by_source, inp.size, whole=mine[0] if inp.kind == "unit" else None))
         elif len(mine) == len(inp.members):
             units.append(_Unit(inp.spec, by_source, inp.size))
