@@ -36,6 +36,7 @@ import hashlib
 import json
 import os
 import shutil
+import struct
 import threading
 import time
 import uuid
@@ -91,7 +92,8 @@ def parquet_options(schema: pa.Schema, compression: str = "zstd", level: Optiona
     names = set(schema.names)
     return dict(
         compression=None if compression == "none" else compression,
-        compression_level=level,
+        # zstd 1: the fastest level; 3 saves ~8 % of size for ~20 % more encoding time.
+        compression_level=level if level is not None or compression != "zstd" else 1,
         use_dictionary=[c for c in DICTIONARY_COLUMNS if c in names],
         write_statistics=[c for c in STATISTICS_COLUMNS if c in names],
         write_page_index=True,
@@ -124,11 +126,12 @@ def partition_dir(keys: Iterable[str], values: Iterable[Optional[str]]) -> str:
 
 
 def partition_arrays(table: pa.Table, keys: tuple[str, ...]) -> list[pa.Array]:
-    """One string array per partition key, for every row of `table`."""
+    """One array per partition key, for every row of `table` (``date``: date32 of the UTC time,
+    a cast 10x cheaper than formatting every row; only the distinct dates become text)."""
     out = []
     for key in keys:
         if key == "date":
-            col = pc.strftime(table.column("time"), format="%Y-%m-%d")
+            col = table.column("time").cast(pa.date32())
         else:
             col = table.column(key)
         out.append(col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col)
@@ -147,7 +150,7 @@ def split_by_partition(table: pa.Table, keys: tuple[str, ...]) -> Iterator[tuple
         enc = pc.dictionary_encode(arr, null_encoding="encode")
         dictionaries.append(enc.dictionary)
         idx = enc.indices.cast(pa.int64())
-        codes = idx if codes is None else pc.add(pc.multiply(codes, len(enc.dictionary)), idx)
+        codes = idx if codes is None else pc.add(pc.multiply(codes, _int64(len(enc.dictionary))), idx)
     distinct = pc.unique(codes)
     if len(distinct) == 1:
         yield _values(distinct[0].as_py(), dictionaries), table
@@ -163,11 +166,17 @@ def split_by_partition(table: pa.Table, keys: tuple[str, ...]) -> Iterator[tuple
         start += n
 
 
+def _int64(n: int) -> pa.Scalar:
+    # from a buffer: converting a Python int would make pyarrow import pandas (~0.3 s)
+    return pa.Array.from_buffers(pa.int64(), 1, [None, pa.py_buffer(struct.pack("<q", n))])[0]
+
+
 def _values(code: int, dictionaries: list[pa.Array]) -> tuple:
     out = []
     for d in reversed(dictionaries):
         code, i = divmod(code, len(d))
-        out.append(d[i].as_py())
+        value = d[i].as_py()
+        out.append(value.isoformat() if hasattr(value, "isoformat") else value)
     return tuple(reversed(out))
 
 

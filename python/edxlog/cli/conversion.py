@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 import edxlog
 from edxlog import dataset as dsm
 from edxlog.cli import plan, sinks
+from edxlog.cli.arrow_build import repeated_string, strings
 from edxlog.cli.filters import Deduper, RowFilter
 from edxlog.cli.progress import optional as progress_bar
 from edxlog.cli.summary import Summary
@@ -111,7 +112,7 @@ def _member_runs(table: pa.Table):
     if len(src) == 0:
         return
     first, last = src[0].as_py(), src[-1].as_py()
-    if first == last and pc.all(pc.equal(src, first)).as_py():
+    if first == last and pc.all(pc.equal(src, src[0])).as_py():
         yield first, table
         return
     values = src.combine_chunks() if isinstance(src, pa.ChunkedArray) else src
@@ -202,7 +203,8 @@ def convert_file(opts: Options, summary: Summary) -> None:
                 stats = reader.stats
                 bar.update(stats["bytes_in"], summary.rows_written)
             summary.add_reader_stats(reader.stats)
-            rejects_tables.append(reader.rejects())
+            if reader.stats["rejects"]:  # (rejects() costs a pandas import: only when needed)
+                rejects_tables.append(reader.rejects())
         sink.finish()
     except BaseException:
         sink.abort()
@@ -362,7 +364,7 @@ def _retire(ds: dsm.Dataset, names: set[str], tmp_rel: str, run_id: str, summary
         if not path.exists():
             continue
         table = pq.read_table(path)
-        mask = pc.invert(pc.is_in(table.column("source"), value_set=pa.array(sorted(sources), pa.string())))
+        mask = pc.invert(pc.is_in(table.column("source"), value_set=strings(sorted(sources))))
         kept = table.filter(mask)
         if kept.num_rows == table.num_rows:
             continue
@@ -440,13 +442,14 @@ def _convert_into(ds: dsm.Dataset, opts: Options, summary: Summary, rfilter: Row
                                                    "did not find (please report this)")
                             if member.server is not None:
                                 part = part.set_column(part.schema.get_field_index("server"), "server",
-                                                       pa.array([member.server] * part.num_rows, pa.string()))
+                                                       repeated_string(member.server, part.num_rows))
                             table = _finish_rows(part, rfilter, dedupe, summary, read_cols)
                             member_rows[member.name] += table.num_rows
                             writer.write(table.select(out_cols), member.name)
                         bar.update(done + reader.stats["bytes_in"], summary.rows_written)
                     summary.add_reader_stats(reader.stats)
-                    rejects_tables.append(reader.rejects())
+                    if reader.stats["rejects"]:  # (rejects() costs a pandas import: only when needed)
+                        rejects_tables.append(reader.rejects())
                 done += unit.size
                 if hasattr(unit.source, "close"):
                     unit.source.close()

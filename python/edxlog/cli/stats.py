@@ -19,11 +19,13 @@ import click
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from edxlog.cli.summary import warning_kind
+from edxlog.cli.arrow_build import strings
+from edxlog.cli.summary import micros_range, utc, warning_kind
 
 COLUMNS = ["source", "server", "time", "event_source", "event_type", "username", "course_id", "warnings"]
 NO_SERVER = "(none)"
 NO_DATE = "(no time)"
+_FILL = strings([NO_SERVER, NO_DATE])  # (built without importing pandas)
 
 
 def reject_kind(error: str) -> str:
@@ -52,8 +54,8 @@ class Stats:
         t = pa.Table.from_batches([batch])
         if t.num_rows == 0:
             return
-        server = pc.fill_null(t.column("server"), NO_SERVER)
-        day = pc.fill_null(pc.strftime(t.column("time"), format="%Y-%m-%d"), NO_DATE)
+        server = pc.fill_null(t.column("server"), _FILL[0])
+        day = pc.fill_null(pc.strftime(t.column("time"), format="%Y-%m-%d"), _FILL[1])
         grouped = pa.table({"s": server, "d": day, "src": t.column("source")}).group_by(["s", "d", "src"]) \
             .aggregate([("s", "count", pc.CountOptions(mode="all"))])
         for s, d, src, n in zip(*(grouped.column(c).to_pylist() for c in ("s", "d", "src", "s_count"))):
@@ -68,10 +70,10 @@ class Stats:
                 self.warnings[warning_kind(item["values"])] += item["counts"]
         self.users.update(v for v in pc.unique(t.column("username")).to_pylist() if v)
         self.courses.update(v for v in pc.unique(t.column("course_id")).to_pylist() if v)
-        mm = pc.min_max(t.column("time")).as_py()
-        if mm["min"] is not None:
-            self.time_min = mm["min"] if self.time_min is None else min(self.time_min, mm["min"])
-            self.time_max = mm["max"] if self.time_max is None else max(self.time_max, mm["max"])
+        lo, hi = micros_range(t.column("time"))
+        if lo is not None:
+            self.time_min = utc(lo) if self.time_min is None else min(self.time_min, utc(lo))
+            self.time_max = utc(hi) if self.time_max is None else max(self.time_max, utc(hi))
 
     def add_rejects(self, rejects: pa.Table, stats: dict) -> None:
         for e in rejects.column("error").to_pylist():
