@@ -70,7 +70,7 @@ ROW_GROUP_ROWS = 1_000_000
 ROW_GROUP_BYTES = 128 * 1024 * 1024
 #: Arrow bytes buffered or being encoded at once, over all partitions; past it the biggest
 #: buffer is written as a (smaller) row group. Keeps peak memory bounded whatever the input.
-BUFFER_BUDGET = 96 * 1024 * 1024
+BUFFER_BUDGET = 40 * 1024 * 1024
 MAX_OPEN_FILES = 64
 
 # Low-cardinality strings get dictionary pages; the long unique texts (event_id, context,
@@ -218,7 +218,7 @@ class PartitionedWriter:
     """
 
     def __init__(self, root: Path, tmp_rel: str, run_id: str, keys: tuple[str, ...], schema: pa.Schema,
-                 options: dict, *, threads: int = 2, budget: int = BUFFER_BUDGET,
+                 options: dict, *, threads: int = 2, budget: Optional[int] = None,
                  row_group_rows: int = ROW_GROUP_ROWS, single_file: Optional[str] = None):
         self.root = root
         self.tmp_rel = tmp_rel
@@ -226,7 +226,7 @@ class PartitionedWriter:
         self.keys = keys
         self.schema = schema
         self.options = options
-        self.budget = budget
+        self.budget = BUFFER_BUDGET if budget is None else budget
         self.row_group_rows = row_group_rows
         self.single_file = single_file  # no partitions: one file at this final name
         self.files: "OrderedDict[str, _OpenFile]" = OrderedDict()  # partition dir -> open file
@@ -261,7 +261,7 @@ class PartitionedWriter:
             f.buffer_bytes += nbytes
             with self.cond:
                 self.held += nbytes
-            if f.buffer_rows >= self.row_group_rows or f.buffer_bytes >= ROW_GROUP_BYTES:
+            if f.buffer_rows >= self.row_group_rows or f.buffer_bytes >= min(ROW_GROUP_BYTES, self.budget):
                 self._submit(f)
         self._relieve()
 
