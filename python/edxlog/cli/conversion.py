@@ -329,6 +329,23 @@ def _spool_stdin(spool_dir: Path) -> str:
     return str(path)
 
 
+def _copy_rows(src: Path, dst: Path, ranges: list[tuple[int, int]]) -> None:
+    """Copy the rows in `ranges` (start, count; in order) of a Parquet file to a new one, row
+    group by row group, so memory stays at one row group whatever the file's size."""
+    f = pq.ParquetFile(src)
+    schema = f.schema_arrow
+    with pq.ParquetWriter(dst, schema, **dsm.parquet_options(schema)) as out:
+        at = 0
+        for i in range(f.metadata.num_row_groups):
+            group = f.read_row_group(i)
+            lo, hi = at, at + group.num_rows
+            pieces = [group.slice(max(s, lo) - lo, min(s + n, hi) - max(s, lo))
+                      for s, n in ranges if s < hi and s + n > lo]
+            if pieces:
+                out.write_table(pa.concat_tables(pieces), row_group_size=sum(p.num_rows for p in pieces))
+            at = hi
+
+
 def _retire(ds: dsm.Dataset, names: set[str], tmp_rel: str, run_id: str, summary: Summary):
     """Rewrite the files holding rows of `names` without them. Returns (renames, deletes, new
     file entries)."""
@@ -343,20 +360,16 @@ def _retire(ds: dsm.Dataset, names: set[str], tmp_rel: str, run_id: str, summary
         keep_runs = [r for r in info["members"] if r[0] not in names]
         if not keep_runs:
             continue
-        table = pq.read_table(ds.root / rel)
-        pieces, runs, at = [], [], 0
-        for name, start, count in keep_runs:
-            pieces.append(table.slice(start, count))
+        runs, at = [], 0
+        for name, _, count in keep_runs:
             runs.append([name, at, count])
             at += count
-        kept = pa.concat_tables(pieces)
         new_rel = str(Path(rel).parent / f"part-{run_id}-r{len(renames):04d}.parquet")
         tmp = f"{tmp_rel}/retire-{len(renames):04d}.parquet.tmp"
         (ds.root / tmp).parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(kept, ds.root / tmp, row_group_size=max(1, kept.num_rows),
-                       **dsm.parquet_options(kept.schema))
+        _copy_rows(ds.root / rel, ds.root / tmp, [(start, count) for _, start, count in keep_runs])
         renames.append((tmp, new_rel))
-        entries[new_rel] = {"rows": kept.num_rows, "run": run_id, "members": runs}
+        entries[new_rel] = {"rows": at, "run": run_id, "members": runs}
     # Old rejects of these members go too (rejects files name their rows by `source`).
     sources = {ds.manifest["members"][n].get("source", n) for n in names if n in ds.manifest["members"]}
     for rel, info in sorted(ds.manifest["rejects"].items()):
