@@ -280,8 +280,12 @@ class Bench:
         total = n * k
         self.many = {gz: c.many_members(n, k, gz) for gz in (False, True)}
         self.ten = {gz: c.many_members(10, total // 10, gz) for gz in (False, True)}
-        self.rss_input = c.big(cfg["rss_bytes"]) if cfg["rss_bytes"] else \
-            {"path": str(c.path("gzm")), "bytes_raw": c.nbytes, "lines": c.nlines}
+        # peak memory: daily members (the corpus's, copied) and two huge multi-member gzip members
+        self.rss_inputs = {
+            "daily members": c.big(cfg["rss_bytes"]) if cfg["rss_bytes"] else
+            {"path": str(c.path("gzm")), "bytes_raw": c.nbytes, "lines": c.nlines, "members": c.meta["members"]},
+            "two huge members": c.big(cfg["rss_bytes"] or c.nbytes, huge_members=True),
+        }
         MB = c.nbytes
         J = self.J = {}
 
@@ -306,12 +310,13 @@ class Bench:
         self.rss = {}
 
     def measure_rss(self):
-        for t in RSS_THREADS:
-            try:
-                self.rss[t] = peak_rss(self.rss_input["path"], t)
-            except Exception as e:  # noqa: BLE001
-                last = ((getattr(e, "stderr", None) or str(e)).strip().splitlines() or [""])[-1]
-                self.rss[t] = "FAILED %s: %s" % (type(e).__name__, last[:160])
+        for shape, inp in self.rss_inputs.items():
+            for t in RSS_THREADS:
+                try:
+                    self.rss[shape, t] = peak_rss(inp["path"], t)
+                except Exception as e:  # noqa: BLE001
+                    last = ((getattr(e, "stderr", None) or str(e)).strip().splitlines() or [""])[-1]
+                    self.rss[shape, t] = "FAILED %s: %s" % (type(e).__name__, last[:160])
 
     # -- tables ---------------------------------------------------------------------------------
     def targets(self) -> Table:
@@ -354,16 +359,18 @@ class Bench:
         for kind in KINDS:
             ratio_row("%s members of %d lines ≥ 0.7× the rate of the same lines in 10 members" % (fmt(n, 0), k),
                       kind, ("many", kind), ("ten", kind), 0.7)
-        nb = self.rss_input["bytes_raw"]
-        for th in RSS_THREADS:
-            r = self.rss.get(th)
-            label = "peak RSS ≤ 300 MB streaming %s MB, threads=%d" % (fmt(nb / 1e6, 0), th)
-            if isinstance(r, dict):
-                peak = r["vmhwm_kb"] / 1024
-                t.add(label, KINDS["gzm"], "%s MB (VmHWM; %s MB after import)" % (fmt(peak), fmt(r["baseline_kb"] / 1024)),
-                      verdict(peak, None, 300) + ("" if nb >= 1e9 else " (input < 1 GB)"))
-            else:
-                t.add(label, KINDS["gzm"], r or "not run", "not measured")
+        for shape, inp in self.rss_inputs.items():
+            nb = inp["bytes_raw"]
+            where = "%s, %s (%d)" % (KINDS["gzm"], shape, inp["members"])
+            for th in RSS_THREADS:
+                r = self.rss.get((shape, th))
+                label = "peak RSS ≤ 300 MB streaming %s MB, threads=%d" % (fmt(nb / 1e6, 0), th)
+                if isinstance(r, dict):
+                    peak = r["vmhwm_kb"] / 1024
+                    t.add(label, where, "%s MB (VmHWM; %s MB after import)" % (fmt(peak), fmt(r["baseline_kb"] / 1024)),
+                          verdict(peak, None, 300) + ("" if nb >= 1e9 else " (input < 1 GB)"))
+                else:
+                    t.add(label, where, r or "not run", "not measured")
         return t
 
     def fresh(self, kind):
@@ -431,15 +438,16 @@ class Bench:
 
     def rss_table(self) -> Table:
         t = Table("Peak memory — %s corpus (child process streams batch by batch; VmHWM)" % self.profile,
-                  ["input", "MB of JSON", "threads", "rows", "batches", "after import MB", "peak MB"])
-        for th in RSS_THREADS:
-            r = self.rss.get(th)
-            name = Path(self.rss_input["path"]).parent.name + "/" + Path(self.rss_input["path"]).name
-            if isinstance(r, dict):
-                t.add(name, self.rss_input["bytes_raw"] / 1e6, str(th), fmt(r["rows"], 0), fmt(r["batches"], 0),
-                      r["baseline_kb"] / 1024, r["vmhwm_kb"] / 1024)
-            else:
-                t.add(name, self.rss_input["bytes_raw"] / 1e6, str(th), r or "not run", "-", "-", "-")
+                  ["input", "members", "MB of JSON", "threads", "rows", "batches", "after import MB", "peak MB"])
+        for shape, inp in self.rss_inputs.items():
+            name = "%s: %s/%s" % (shape, Path(inp["path"]).parent.name, Path(inp["path"]).name)
+            for th in RSS_THREADS:
+                r = self.rss.get((shape, th))
+                if isinstance(r, dict):
+                    t.add(name, fmt(inp["members"], 0), inp["bytes_raw"] / 1e6, str(th), fmt(r["rows"], 0),
+                          fmt(r["batches"], 0), r["baseline_kb"] / 1024, r["vmhwm_kb"] / 1024)
+                else:
+                    t.add(name, fmt(inp["members"], 0), inp["bytes_raw"] / 1e6, str(th), r or "not run", "-", "-", "-")
         return t
 
 
