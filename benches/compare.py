@@ -328,7 +328,7 @@ class Bench:
             if a.ok and b.ok:
                 r = a.mbps() / b.mbps()
                 t.add(label, KINDS.get(kind, kind), "%s%s (%s vs %s MB/s)" % (fmt(r, 2), unit, fmt(a.mbps()),
-                                                                            fmt(b.mbps())), verdict(r, lo))
+                                                                              fmt(b.mbps())), verdict(r, lo))
             else:
                 t.add(label, KINDS.get(kind, kind), (a.error or b.error or "not run"), "not measured")
 
@@ -407,7 +407,7 @@ class Bench:
         for j, label in ((es, "edxlog read_table, threads=2"), (ref, "edxlog.reference (pure Python, the oracle)")):
             if j.ok:
                 t.add("slice: first %d lines of each member (%s MB)" % (self.cfg["slice_lines"],
-                                                                         fmt(self.slice["bytes_raw"] / 1e6, 2)),
+                                                                        fmt(self.slice["bytes_raw"] / 1e6, 2)),
                       label, j.mbps(), j.mbps("median"), fmt(j.rows, 0),
                       fmt(es.mbps() / j.mbps(), 2) + "×" if es.ok else "-")
             else:
@@ -417,7 +417,7 @@ class Bench:
             for key, inp in (("ten", self.ten[gz]), ("many", self.many[gz])):
                 j = J[(key, kind)]
                 t.add("%s members of %s lines, %s" % (fmt(inp["members"], 0), fmt(inp["lines"] // inp["members"], 0),
-                                                     "gzipped" if gz else "plain"),
+                                                      "gzipped" if gz else "plain"),
                       "edxlog read_table, threads=2", j.mbps() if j.ok else "FAILED " + str(j.error),
                       j.mbps("median") if j.ok else "-", fmt(j.rows, 0), "")
         t.note = ("corpus `%s`: %d members, %s lines, %s MB of JSON (%.0f bytes a line)."
@@ -498,7 +498,7 @@ def main(argv=None):
         for job in jobs[shift:] + jobs[:shift]:
             job.run()
         log("  repetition %d/%d done (%.0f s, %d jobs ok)" % (r + 1, reps, time.perf_counter() - t_all,
-                                                               sum(j.ok for j in jobs)))
+                                                              sum(j.ok for j in jobs)))
     for b in benches:
         log("  peak RSS, %s corpus, threads %s ..." % (b.profile, RSS_THREADS))
         b.measure_rss()
