@@ -142,6 +142,8 @@ def job_reference(src):
 
 FRESH_SCRIPT = r"""
 import json, sys, time
+if sys.argv[2:] == ["pandas-first"]:
+    import pandas  # noqa: F401  (diagnostic: the first read without pandas' import in it)
 t0 = time.perf_counter()
 import edxlog
 t_import = time.perf_counter() - t0
@@ -154,12 +156,14 @@ print(json.dumps({"import": t_import, "reads": times}))
 """
 
 
-def job_fresh_process(src):
-    """Four read_tables in one new Python process; also the whole process's wall time."""
+def job_fresh_process(src, pandas_first=False):
+    """Four read_tables in one new Python process; also the whole process's wall time.
+    pandas_first: import pandas before edxlog (a diagnostic: pyarrow.table() imports pandas on
+    its first call, which a first read_table pays)."""
     def run():
         t0 = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", FRESH_SCRIPT, str(src)], capture_output=True, text=True,
-                             check=True, cwd="/")
+        args = [sys.executable, "-c", FRESH_SCRIPT, str(src)] + (["pandas-first"] if pandas_first else [])
+        out = subprocess.run(args, capture_output=True, text=True, check=True, cwd="/")
         res = json.loads(out.stdout.strip().splitlines()[-1])
         res["process"] = time.perf_counter() - t0
         return res
@@ -300,6 +304,7 @@ class Bench:
             add(("python-json", kind), job_plain_python(src, "json"))
             add(("python-orjson", kind), job_plain_python(src, "orjson"))
             add(("fresh", kind), job_fresh_process(src))
+        add(("fresh-pandas-first", "plain"), job_fresh_process(c.path("plain"), pandas_first=True))
         add(("duckdb", "plain"), job_duckdb(self.files, 2))
         add(("duckdb", "gzm"), job_duckdb(self.gz_files, 2))
         add(("reference", "slice"), job_reference(self.slice["path"]), self.slice["bytes_raw"])
@@ -373,8 +378,8 @@ class Bench:
                     t.add(label, where, r or "not run", "not measured")
         return t
 
-    def fresh(self, kind):
-        j = self.J[("fresh", kind)]
+    def fresh(self, kind, key="fresh"):
+        j = self.J[(key, kind)]
         if not j.ok:
             return None
         first = min(r["reads"][0] for r in j.results)
@@ -429,11 +434,17 @@ class Bench:
                   "times, threads=2; best of the repetitions)" % self.profile,
                   ["input", "import edxlog s", "first read s", "best later read s", "first / steady",
                    "whole process s"])
-        for kind in KINDS:
-            f = self.fresh(kind)
+        for kind, key, label in (("plain", "fresh", KINDS["plain"]), ("gzm", "fresh", KINDS["gzm"]),
+                                  ("plain", "fresh-pandas-first", KINDS["plain"] + ", pandas imported first "
+                                   "(diagnostic)")):
+            f = self.fresh(kind, key)
             if f:
-                t.add(KINDS[kind], fmt(f["import"], 3), fmt(f["first"], 3), fmt(f["steady"], 3),
+                t.add(label, fmt(f["import"], 3), fmt(f["first"], 3), fmt(f["steady"], 3),
                       fmt(f["ratio"], 2), fmt(f["process"], 2))
+        t.note = ("The diagnostic row imports pandas before edxlog: Reader.read_all builds its table with "
+                  "pyarrow.table(), whose first call imports pandas when it is installed; that row shows the "
+                  "first read without that import (its 'import edxlog' time excludes pandas' and pyarrow's, which "
+                  "pandas imported).")
         return t
 
     def rss_table(self) -> Table:
