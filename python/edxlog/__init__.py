@@ -11,7 +11,7 @@ The reading rules are in docs/contract.md; the columns in docs/schema.md (``edxl
 from __future__ import annotations
 
 import os
-from typing import IO, TYPE_CHECKING, Iterable, Literal, Optional, Sequence, Union
+from typing import IO, TYPE_CHECKING, Any, Iterable, Literal, Optional, Sequence, Union
 
 from edxlog._core import ArchiveError, EdxlogError, Reader, __version__
 from edxlog._core import schema as _schema
@@ -71,7 +71,7 @@ def read(
     )
 
 
-def _names(value, what: str):
+def _names(value: Optional[Iterable[str]], what: str) -> Optional[list[str]]:
     if value is None:
         return None
     if isinstance(value, (str, bytes)):
@@ -79,7 +79,7 @@ def _names(value, what: str):
     return list(value)
 
 
-def read_table(source: Source, **kwargs) -> "pa.Table":
+def read_table(source: Source, **kwargs: Any) -> "pa.Table":
     """Read everything into a ``pyarrow.Table``: shorthand for ``read(source, **kwargs).read_all()``."""
     with read(source, **kwargs) as reader:
         return reader.read_all()

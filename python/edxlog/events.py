@@ -43,13 +43,14 @@ from __future__ import annotations
 
 import io
 import json
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import pyarrow as pa
 
 from edxlog._core import EdxlogError, Reader
 
-try:  # orjson is ~3x faster on the JSON texts; its results are the same, and json is the fallback
+_orjson_loads: Optional[Callable[[str], Any]]
+try:  # orjson is faster on the JSON texts; its results are the same, and json is the fallback
     from orjson import JSONDecodeError as _OrjsonError
     from orjson import loads as _orjson_loads
 except ImportError:  # pragma: no cover - orjson is optional
@@ -92,7 +93,12 @@ def _json_loads(text: str) -> Any:
     return json.loads(text)
 
 
-def _decode_event(text: Optional[str], event_type: Optional[str], answers, warnings) -> Any:
+def _decode_event(
+    text: Optional[str],
+    event_type: Optional[str],
+    answers: Optional[List[Tuple[str, List[Optional[str]]]]],
+    warnings: Optional[List[str]],
+) -> Any:
     """The payload of the ``event`` column's text, following contract §4 (the reader's warnings
     tell which texts it could not decode, so both sides agree)."""
     if text is None:
@@ -124,7 +130,7 @@ def _decode_event(text: Optional[str], event_type: Optional[str], answers, warni
 def batch_to_dicts(batch: pa.RecordBatch, *, warnings: bool = True, meta: bool = False) -> List[Dict[str, Any]]:
     """The rows of a batch (holding at least ``COLUMNS``, and ``META_COLUMNS`` with ``meta``)
     as event dicts, in order. See the module documentation for the keys."""
-    col = {name: batch.column(name).to_pylist() for name in COLUMNS}
+    col: Dict[str, List[Any]] = {name: batch.column(name).to_pylist() for name in COLUMNS}
     if meta:
         col.update({name: batch.column(name).to_pylist() for name in META_COLUMNS})
     out = []
@@ -154,7 +160,7 @@ def batch_to_dicts(batch: pa.RecordBatch, *, warnings: bool = True, meta: bool =
     return out
 
 
-def iter_events(source, *, warnings: bool = True, meta: bool = False, **read_options) -> Iterator[Dict[str, Any]]:
+def iter_events(source: Any, *, warnings: bool = True, meta: bool = False, **read_options: Any) -> Iterator[Dict[str, Any]]:
     """Events of ``source`` (anything ``edxlog.read`` takes, with the same options) one dict at a
     time, in input order. Lines that are not events are counted, not yielded: to see them, read
     with ``edxlog.read`` and use ``reader.rejects()``. ``columns`` is chosen here."""
@@ -166,7 +172,7 @@ def iter_events(source, *, warnings: bool = True, meta: bool = False, **read_opt
             yield from batch_to_dicts(batch, warnings=warnings, meta=meta)
 
 
-def loads(line, *, warnings: bool = True) -> Dict[str, Any]:
+def loads(line: Union[bytes, bytearray, memoryview, str], *, warnings: bool = True) -> Dict[str, Any]:
     """One tracking-log line (``bytes`` or ``str``, with or without its newline) as an event
     dict, exactly as ``iter_events`` would give it. Raises ``edxlog.EdxlogError`` (a
     ``ValueError``) when the line is blank, not an event (the reject's error), or more than
