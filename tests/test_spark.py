@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tarfile
 
 import pyarrow as pa
@@ -20,28 +19,6 @@ from conftest import EXAMPLE, realdata_files
 pytestmark = pytest.mark.spark
 
 SORT_KEYS = [("source", "ascending"), ("line", "ascending"), ("event_id", "ascending")]
-
-
-@pytest.fixture(scope="session")
-def spark():
-    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        pytest.fail("the Spark tests need Java 17 (java on PATH or JAVA_HOME)")
-    from pyspark.sql import SparkSession
-
-    # Executors run this interpreter, so they import the same edxlog (PYTHONPATH is inherited).
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("edxlog-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 @pytest.fixture(scope="module")
