@@ -19,7 +19,9 @@ def run(args: list, tmp_path) -> subprocess.CompletedProcess:
 
 
 def test_typed_usage_example_passes_mypy_strict(tmp_path):
-    proc = run([sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "cache"), str(USAGE)], tmp_path)
+    config = ROOT / "tests" / "typing" / "mypy.ini"
+    proc = run([sys.executable, "-m", "mypy", "--strict", "--config-file", str(config), "--cache-dir",
+                str(tmp_path / "cache"), str(USAGE)], tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Success: no issues found" in proc.stdout
 

@@ -162,13 +162,15 @@ def batch_to_dicts(batch: pa.RecordBatch, *, warnings: bool = True, meta: bool =
 
 
 def iter_events(source: Any, *, warnings: bool = True, meta: bool = False, **read_options: Any) -> Iterator[Dict[str, Any]]:
-    """Events of ``source`` (anything ``edxlog.read`` takes, with the same options) one dict at a
-    time, in input order. Lines that are not events are counted, not yielded: to see them, read
+    """Events of ``source`` (anything ``edxlog.read`` takes, URLs included, with the same
+    options) one dict at a time, in input order. Lines that are not events are counted, not yielded: to see them, read
     with ``edxlog.read`` and use ``reader.rejects()``. ``columns`` is chosen here."""
     if "columns" in read_options:
         raise TypeError("iter_events chooses the columns itself")
+    from edxlog import read  # here: edxlog/__init__.py imports this module
+
     columns = list(COLUMNS) + (list(META_COLUMNS) if meta else [])
-    with Reader(source, columns=columns, **read_options) as reader:
+    with read(source, columns=columns, **read_options) as reader:
         for batch in reader:
             yield from batch_to_dicts(batch, warnings=warnings, meta=meta)
 
