@@ -20,7 +20,8 @@ RECIPES = dict(RECIPE.findall((ROOT / "docs" / "cookbook.md").read_text(encoding
 
 
 def test_the_cookbook_has_every_recipe_and_its_export_exists():
-    assert list(RECIPES) == ["setup", "duckdb", "polars", "pandas", "spark", "events", "pauses", "answers", "coverage"]
+    assert list(RECIPES) == ["setup", "duckdb", "polars", "pandas", "spark", "events", "pauses", "answers",
+                             "coverage", "s3"]
     ns: dict = {}
     exec(RECIPES["setup"], ns)
     assert (ROOT / ns["EXPORT"]).is_file()
@@ -32,11 +33,15 @@ def run(tmp_path, monkeypatch, synth_corpus):
     learners and repeats than the sample), in a scratch directory; returns its variables."""
     monkeypatch.chdir(tmp_path)
 
-    def run_recipe(name: str) -> dict:
+    def run_recipe(name: str, replace: dict = {}) -> dict:
         ns: dict = {"__name__": "cookbook"}
         exec(RECIPES["setup"], ns)
         ns["EXPORT"] = str(synth_corpus)
-        exec(compile(RECIPES[name], f"cookbook:{name}", "exec"), ns)
+        code = RECIPES[name]
+        for old, new in replace.items():  # a recipe's own settings (an S3 endpoint, say)
+            assert old in code, old
+            code = code.replace(old, new)
+        exec(compile(code, f"cookbook:{name}", "exec"), ns)
         return ns
 
     return run_recipe
@@ -138,3 +143,28 @@ def test_coverage_recipe(run, table):
     assert sum(n for *_, n in ns["per_day"]) == table.num_rows
     stats = ns["stats"]
     assert stats["rows"] == table.num_rows and stats["lines"] == stats["rows"] + stats["rejects"] + stats["blank"]
+
+
+@pytest.fixture(scope="module")
+def s3_bucket(synth_corpus):
+    """The synthetic export under exports/ of a bucket on a loopback S3 server (moto's standalone
+    server, as tests/test_s3.py starts it)."""
+    import s3fs
+
+    from s3_server import BUCKET, moto_server, storage_options
+
+    with moto_server() as endpoint:
+        opts = storage_options(endpoint)
+        fs = s3fs.S3FileSystem(skip_instance_cache=True, **opts)
+        fs.mkdir(BUCKET)
+        fs.put_file(str(synth_corpus), f"s3://{BUCKET}/exports/2014/tracking.tar")
+        yield BUCKET, opts
+
+
+def test_s3_recipe(run, table, s3_bucket):
+    bucket, opts = s3_bucket
+    ns = run("s3", {'"s3://edx-course-data/exports/"': repr(f"s3://{bucket}/exports/"),
+                    '{"profile": "edx-data"}': repr(opts)})
+    want = sorted(collections.Counter(table.column("server").to_pylist()).items())
+    assert ns["s3_counts"] == want
+    assert ns["s3_stats"]["rows"] == table.num_rows
