@@ -77,7 +77,7 @@ def read(
     )
 
 
-def _open_urls(source, storage_options):
+def _open_urls(source: Any, storage_options: Optional[Mapping[str, Any]]) -> Any:
     """URLs (alone or in a list) → file objects over their expanded objects; the rest as is."""
     items = source if isinstance(source, (list, tuple)) else None
     if items is None:
@@ -86,7 +86,7 @@ def _open_urls(source, storage_options):
         items = [source]
     elif not any(_remote.is_url(item) for item in items):
         return source
-    out = []
+    out: list[Any] = []
     for item in items:
         if _remote.is_url(item):
             out.extend(obj.open() for obj in _remote.expand([item], storage_options))
@@ -95,7 +95,7 @@ def _open_urls(source, storage_options):
     return out
 
 
-def _names(value, what: str):
+def _names(value: Optional[Iterable[str]], what: str) -> Optional[list[str]]:
     if value is None:
         return None
     if isinstance(value, (str, bytes)):
@@ -103,7 +103,7 @@ def _names(value, what: str):
     return list(value)
 
 
-def read_table(source: Source, **kwargs) -> "pa.Table":
+def read_table(source: Source, **kwargs: Any) -> "pa.Table":
     """Read everything into a ``pyarrow.Table``: shorthand for ``read(source, **kwargs).read_all()``."""
     with read(source, **kwargs) as reader:
         return reader.read_all()

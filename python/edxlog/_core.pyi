@@ -1,9 +1,11 @@
 """Type stubs of the compiled core (`src/python/`)."""
 
 import os
-from typing import IO, Any, Iterator, Literal, Optional, Sequence, Union
+from typing import IO, Any, Iterator, Literal, Optional, Sequence, Union, final
 
 import pyarrow as pa
+
+__all__ = ["Reader", "schema", "schema_markdown", "inflate_only", "EdxlogError", "ArchiveError", "__version__", "_debug_build"]
 
 __version__: str
 #: Test-only: whether this is a debug build (the tests size their biggest inputs down for it).
@@ -23,6 +25,7 @@ def schema_markdown() -> str:
 
 _Source = Union[str, os.PathLike[str], IO[bytes], Sequence[Union[str, os.PathLike[str], IO[bytes]]]]
 
+@final
 class Reader:
     """A lazy stream of `pyarrow.RecordBatch` over tracking logs, in input order.
 
@@ -36,8 +39,8 @@ class Reader:
     so do `close()` and leaving a `with` block. A Rust panic surfaces as `EdxlogError`.
     """
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         source: _Source,
         *,
         batch_size: int = 65536,
@@ -47,7 +50,7 @@ class Reader:
         on_error: Literal["skip", "raise"] = "skip",
         max_line_bytes: int = 67108864,
         max_rejects: int = 10000,
-    ) -> None: ...
+    ) -> "Reader": ...
     @property
     def schema(self) -> pa.Schema:
         """The schema of the batches (only the requested columns when `columns` was given)."""
@@ -67,7 +70,8 @@ class Reader:
     def close(self) -> None:
         """Stop reading and release the worker threads."""
     def __enter__(self) -> "Reader": ...
-    def __exit__(self, *args: Any) -> bool: ...
+    def __exit__(self, *args: Any) -> Literal[False]:
+        """Stops the read (as `close()`); never swallows an exception."""
     def __arrow_c_schema__(self) -> object: ...
     def __arrow_c_stream__(self, requested_schema: Optional[object] = None) -> object: ...
 
