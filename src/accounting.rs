@@ -46,7 +46,3 @@ pub struct Reject {
 
 /// How much of a rejected line is kept.
 pub const RAW_LIMIT: usize = 4096;
-
-/// How many rejects are kept in detail by default; later ones are only counted
-/// (`Stats::rejects_dropped`), so a file of millions of bad lines keeps memory bounded.
-pub const DEFAULT_MAX_REJECTS: usize = 10_000;
