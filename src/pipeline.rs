@@ -449,7 +449,13 @@ impl Packer {
     /// Adds a job; sends the item when it is full. False when the consumer is gone.
     fn add(&mut self, member: Arc<Member>, job: Job) -> bool {
         let text = job.text_bytes();
-        if !self.items.is_empty() && self.text + text > CHUNK_BYTES && !self.send() {
+        let lines = match &job {
+            Job::Piece(Piece::Lines { count, .. }) => *count as usize,
+            _ => 0,
+        };
+        // An item of at most `batch_size` lines makes one batch, not a full one and a scrap.
+        let full = self.text + text > CHUNK_BYTES || self.lines + lines > self.batch_size;
+        if !self.items.is_empty() && full && !self.send() {
             return false;
         }
         let last = matches!(job, Job::Failed(_));
@@ -458,9 +464,7 @@ impl Packer {
         let batches = text.min((RESULTS_AHEAD + 1) * crate::decode::BATCH_BYTES);
         self.cost += (job.held_bytes() + batches * BATCH_PER_TEXT as usize) as u64;
         self.text += text;
-        if let Job::Piece(Piece::Lines { count, .. }) = &job {
-            self.lines += *count as usize;
-        }
+        self.lines += lines;
         self.items.push((member, job));
         let target = FIRST_ITEM
             .saturating_mul(1 << self.sent.min(16))
