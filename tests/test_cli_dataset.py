@@ -295,3 +295,22 @@ def test_converting_a_big_export_stays_under_300_mb(members, tmp_path):
     assert result["hwm_mb"] <= 300, result
     rows = sum(f["rows"] for f in json.loads((out / dsm.MANIFEST).read_text())["files"].values())
     assert rows == edxlog.read(tar, columns=["line"]).read_all().num_rows
+
+
+def test_a_tar_with_a_damaged_header_is_converted_as_one_unit(members, tmp_path):
+    whole = pack(tmp_path / "whole.tar", dict(sorted(members.items())[:3])).read_bytes()
+    first = len(next(iter(sorted(members.items())))[1])
+    at = 512 + -(-first // 512) * 512  # the second member's header
+    damaged = whole[:at] + b"garbage!" * 64 + whole[at + 512:]
+    tar = tmp_path / "damaged.tar"
+    tar.write_bytes(damaged)
+    out, js = tmp_path / "ds", tmp_path / "s.json"
+    proc = ok("convert", tar, "-o", out, "--json-summary", js)
+    assert "unlisted archive" in proc.stdout
+    reader = edxlog.read(tar)
+    want = reader.read_all()
+    assert same_rows(without_date(read_dataset(out)), want)
+    assert summary_json(js)["reader"] == reader.stats
+    manifest = json.loads((out / dsm.MANIFEST).read_text())
+    assert list(manifest["members"]) == ["damaged.tar"]
+    assert "nothing to do" in ok("convert", tar, "-o", out).stdout

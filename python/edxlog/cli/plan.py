@@ -153,6 +153,8 @@ def _list_tar(path: str, kind: str) -> list[Member]:
                 f.seek(pos)
                 end = info.offset_data + -(-info.size // 512) * 512
                 members.append(Member(info.name, info.name, info.size, digest, span=(info.offset, end)))
+            f.seek(tar.offset)
+            _only_zeros(f)
     else:
         with tarfile.open(path, mode="r|gz") as tar:
             for info in tar:
@@ -162,7 +164,17 @@ def _list_tar(path: str, kind: str) -> list[Member]:
                 digest = _hash_range(data, info.size)
                 end = info.offset_data + -(-info.size // 512) * 512
                 members.append(Member(info.name, info.name, info.size, digest, span=(info.offset, end)))
+            _only_zeros(tar.fileobj)
     return members
+
+
+def _only_zeros(f) -> None:
+    """`tarfile` ends a listing quietly at a damaged header; the reader reports the damage and
+    may find members after it. So a tar is listed member by member only when nothing but zero
+    blocks follows its last member; otherwise it is one unit."""
+    while chunk := f.read(_CHUNK):
+        if chunk.count(0) != len(chunk):
+            raise tarfile.ReadError("data after the last member tarfile could read (a damaged header?)")
 
 
 def _list_dir(spec: str) -> Input:
