@@ -398,6 +398,12 @@ def convert_dataset(opts: Options, summary: Summary) -> None:
     bad = [k for k in opts.partition_by if k not in dsm.PARTITION_KEYS]
     if bad:
         raise UsageError(f"--partition-by {bad[0]}: not one of {', '.join(dsm.PARTITION_KEYS)}")
+    from edxlog import remote
+
+    urls = [p for p in opts.inputs if remote.is_url(p)]
+    if urls:
+        raise UsageError(f"{urls[0]}: a dataset needs local inputs (it hashes every member before "
+                         "reading); convert URLs to one .parquet file, or download them first")
     rfilter = RowFilter(opts.event_types, opts.since, opts.until, opts.courses)
     read_cols, out_cols = _columns(opts, rfilter)
     try:
