@@ -195,8 +195,9 @@ def _list_dir(spec: str) -> Input:
         size, digest = _hash_file(str(full))
         total += size
         name = rel.as_posix()
-        # The reader names a directory's files by the path joined to the directory as given.
-        source = str(Path(spec) / rel)
+        # The reader names a directory's files by the path joined to the directory as given
+        # (not normalised: `./logs` stays `./logs/...`).
+        source = os.path.join(spec, name)
         members.append(Member(name, source, size, digest, server=_server_of(name), path=source))
     return Input(spec, "dir", total, members)
 
