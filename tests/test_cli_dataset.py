@@ -270,3 +270,28 @@ def test_encode_value_is_injective_and_safe():
         assert "/" not in enc and "\x00" not in enc and len(enc) <= dsm.MAX_ENCODED_VALUE
         assert enc not in seen, (v, seen.get(enc))
         seen[enc] = v
+
+
+# ---- memory -------------------------------------------------------------------------------
+
+
+def test_converting_a_big_export_stays_under_300_mb(members, tmp_path):
+    """~300 MB of JSON (1/32 of it on a debug build) into a dated dataset, streaming."""
+    from conftest import BIG, run_python
+
+    plain = [gzip.decompress(d) for d in members.values()]
+    copies = max(2, int(300e6 * BIG / sum(map(len, plain))))
+    big = {}
+    for k in range(copies):
+        for i, data in enumerate(plain):
+            big[f"srv{k % 4}/log-{k}-{i}"] = data + line(event_type="copy", time="2014-05-02T00:00:00", username=f"c{k}") + b"\n"
+    tar = pack(tmp_path / "big.tar", big)
+    del big
+    out = tmp_path / "ds"
+    result = run_python(
+        "from edxlog.cli import main\n"
+        f"_out = {{'rc': main(['convert', {str(tar)!r}, '-o', {str(out)!r}, '-q'])}}\n")
+    assert result["rc"] == 0
+    assert result["hwm_mb"] <= 300, result
+    rows = sum(f["rows"] for f in json.loads((out / dsm.MANIFEST).read_text())["files"].values())
+    assert rows == edxlog.read(tar, columns=["line"]).read_all().num_rows

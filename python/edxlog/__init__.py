@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from typing import IO, TYPE_CHECKING, Any, Iterable, Literal, Mapping, Optional, Sequence, Union
 
+from edxlog._core import DEFAULTS as _DEFAULTS
 from edxlog._core import ArchiveError, EdxlogError, Reader, __version__
 from edxlog._core import schema as _schema
 from edxlog import remote as _remote
@@ -33,13 +34,13 @@ __all__ = ["read", "read_table", "loads", "iter_events", "Reader", "SCHEMA", "Ed
 def read(
     source: Source,
     *,
-    batch_size: int = 65536,
+    batch_size: int = _DEFAULTS["batch_size"],
     threads: Optional[int] = None,
     columns: Optional[Iterable[str]] = None,
     event_types: Optional[Iterable[str]] = None,
     on_error: Literal["skip", "raise"] = "skip",
-    max_line_bytes: int = 64 * 1024 * 1024,
-    max_rejects: int = 10_000,
+    max_line_bytes: int = _DEFAULTS["max_line_bytes"],
+    max_rejects: int = _DEFAULTS["max_rejects"],
     storage_options: Optional[Mapping[str, Any]] = None,
 ) -> Reader:
     """Stream tracking logs as Arrow record batches.

@@ -8,6 +8,8 @@ counts. This module decides what to read and drives the reader.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import shutil
 import time
@@ -22,6 +24,7 @@ import pyarrow.parquet as pq
 import edxlog
 from edxlog import dataset as dsm
 from edxlog.cli import plan, sinks
+from edxlog.cli.arrow_build import repeated_string, strings
 from edxlog.cli.filters import Deduper, RowFilter
 from edxlog.cli.progress import optional as progress_bar
 from edxlog.cli.summary import Summary
@@ -109,7 +112,7 @@ def _member_runs(table: pa.Table):
     if len(src) == 0:
         return
     first, last = src[0].as_py(), src[-1].as_py()
-    if first == last and pc.all(pc.equal(src, first)).as_py():
+    if first == last and pc.all(pc.equal(src, src[0])).as_py():
         yield first, table
         return
     values = src.combine_chunks() if isinstance(src, pa.ChunkedArray) else src
@@ -155,6 +158,24 @@ def _write_rejects(table: pa.Table, path: Path) -> None:
     pq.write_table(table, path, compression="zstd")
 
 
+def _stored_size(path: str) -> int:
+    """Bytes the reader will read from `path` (0 for stdin or a path that is not there)."""
+    if path == "-" or not os.path.exists(path):
+        return 0
+    if not os.path.isdir(path):
+        return os.stat(path).st_size
+    return sum(os.stat(os.path.join(d, f)).st_size for d, _, files in os.walk(path) for f in files
+               if os.path.isfile(os.path.join(d, f)))
+
+
+def _NamedFile(path: str) -> io.FileIO:
+    """A spooled standard input that the reader names `<stdin>`, as it names real stdin (the
+    reader takes a file object's `.name` for the `source` column)."""
+    f = io.FileIO(path, "rb")
+    f.name = "<stdin>"
+    return f
+
+
 # ---- one file ----------------------------------------------------------------------------
 
 
@@ -169,8 +190,7 @@ def convert_file(opts: Options, summary: Summary) -> None:
     rfilter = RowFilter(opts.event_types, opts.since, opts.until, opts.courses)
     read_cols, out_cols = _columns(opts, rfilter)
     dedupe = Deduper() if opts.dedupe else None
-    total = sum(os.stat(p).st_size for p in opts.inputs if p != "-" and os.path.isfile(p)) or \
-        sum(m.size for p in opts.inputs if os.path.isdir(p) for m in plan.list_input(p).members)
+    total = sum(_stored_size(p) for p in opts.inputs)
     source = opts.inputs[0] if len(opts.inputs) == 1 else list(opts.inputs)
     sink = sinks.open_sink(opts.output_format, out, edxlog.SCHEMA if not opts.columns else
                            pa.schema([edxlog.SCHEMA.field(c) for c in out_cols]), opts)
@@ -183,7 +203,8 @@ def convert_file(opts: Options, summary: Summary) -> None:
                 stats = reader.stats
                 bar.update(stats["bytes_in"], summary.rows_written)
             summary.add_reader_stats(reader.stats)
-            rejects_tables.append(reader.rejects())
+            if reader.stats["rejects"]:  # (rejects() costs a pandas import: only when needed)
+                rejects_tables.append(reader.rejects())
         sink.finish()
     except BaseException:
         sink.abort()
@@ -223,7 +244,12 @@ def _plan_dataset(opts: Options, ds: dsm.Dataset, summary: Summary, spool_dir: P
     listed: list[plan.Input] = []
     for spec in opts.inputs:
         if spec == "-":
-            spec = _spool_stdin(spool_dir)
+            inp = plan.list_input(_spool_stdin(spool_dir))
+            if inp.kind in ("file", "unit"):  # not a tar: one member, named as the reader names it
+                inp.members[0].name = inp.members[0].source = "<stdin>"
+                inp.kind = "stdin"
+            listed.append(inp)
+            continue
         inp = plan.list_input(spec, cache)
         listed.append(inp)
         entry = plan.cache_entry(inp)
@@ -278,7 +304,9 @@ def _plan_dataset(opts: Options, ds: dsm.Dataset, summary: Summary, spool_dir: P
         if not mine:
             continue
         by_source = {m.source: m for m in mine}
-        if inp.kind in ("unit", "file"):
+        if inp.kind == "stdin":
+            units.append(_Unit(_NamedFile(inp.spec), by_source, inp.size))
+        elif inp.kind in ("unit", "file"):
             units.append(_Unit(inp.spec, by_source, inp.size, whole=mine[0] if inp.kind == "unit" else None))
         elif len(mine) == len(inp.members):
             units.append(_Unit(inp.spec, by_source, inp.size))
@@ -336,7 +364,7 @@ def _retire(ds: dsm.Dataset, names: set[str], tmp_rel: str, run_id: str, summary
         if not path.exists():
             continue
         table = pq.read_table(path)
-        mask = pc.invert(pc.is_in(table.column("source"), value_set=pa.array(sorted(sources), pa.string())))
+        mask = pc.invert(pc.is_in(table.column("source"), value_set=strings(sorted(sources))))
         kept = table.filter(mask)
         if kept.num_rows == table.num_rows:
             continue
@@ -389,7 +417,7 @@ def _convert_into(ds: dsm.Dataset, opts: Options, summary: Summary, rfilter: Row
         summary.nothing_to_do = True
         if ds.manifest["archives"] != cache_before:  # only the listing cache is new
             ds.save()
-        shutil.rmtree(tmp_dir, ignore_errors=True)
+        _remove_tmp(tmp_dir)
         return
 
     schema = pa.schema([edxlog.SCHEMA.field(c) for c in out_cols])
@@ -414,20 +442,21 @@ def _convert_into(ds: dsm.Dataset, opts: Options, summary: Summary, rfilter: Row
                                                    "did not find (please report this)")
                             if member.server is not None:
                                 part = part.set_column(part.schema.get_field_index("server"), "server",
-                                                       pa.array([member.server] * part.num_rows, pa.string()))
+                                                       repeated_string(member.server, part.num_rows))
                             table = _finish_rows(part, rfilter, dedupe, summary, read_cols)
                             member_rows[member.name] += table.num_rows
                             writer.write(table.select(out_cols), member.name)
                         bar.update(done + reader.stats["bytes_in"], summary.rows_written)
                     summary.add_reader_stats(reader.stats)
-                    rejects_tables.append(reader.rejects())
+                    if reader.stats["rejects"]:  # (rejects() costs a pandas import: only when needed)
+                        rejects_tables.append(reader.rejects())
                 done += unit.size
                 if hasattr(unit.source, "close"):
                     unit.source.close()
         written = writer.close()
     except BaseException:
         writer.abort()
-        shutil.rmtree(tmp_dir, ignore_errors=True)
+        _remove_tmp(tmp_dir)
         raise
 
     renames = [(f.tmp, f.final) for f in written]
@@ -448,7 +477,7 @@ def _convert_into(ds: dsm.Dataset, opts: Options, summary: Summary, rfilter: Row
     try:
         _check_reject_rate(opts, summary)
     except RejectRateExceeded:
-        shutil.rmtree(tmp_dir, ignore_errors=True)
+        _remove_tmp(tmp_dir)
         summary.rejects_file = opts.rejects
         raise
 
@@ -487,8 +516,14 @@ def _convert_into(ds: dsm.Dataset, opts: Options, summary: Summary, rfilter: Row
         "files": len(written),
     })
     ds.commit(renames + retire_renames, deletes)
-    shutil.rmtree(tmp_dir, ignore_errors=True)
+    _remove_tmp(tmp_dir)
     summary.committed = True
+
+
+def _remove_tmp(tmp_dir: Path) -> None:
+    shutil.rmtree(tmp_dir, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        tmp_dir.parent.rmdir()  # `_tmp/` itself, when no other run's files are left in it
 
 
 def run(opts: Options) -> Summary:
