@@ -42,6 +42,7 @@ import pyarrow as pa
 
 import edxlog
 from edxlog import remote
+from edxlog._core import rejects_schema
 
 __all__ = ["read", "spark_schema", "plan", "Unit", "Report"]
 
@@ -309,11 +310,6 @@ def _report_param():
     return UnitReports()
 
 
-#: The schema of ``Reader.rejects()``.
-_REJECTS_SCHEMA = pa.schema([pa.field("source", pa.string(), False), pa.field("line", pa.int64(), False),
-                             pa.field("error", pa.string(), False), pa.field("raw", pa.binary(), False)])
-
-
 class Report:
     """Counters and rejects of a Spark read, filled as actions read the work units."""
 
@@ -345,7 +341,7 @@ class Report:
         each unit keeps its first ``max_rejects``."""
         got = self._acc.value
         rows = [r for i in sorted(got) for r in got[i][1]]
-        return pa.Table.from_pylist(rows, schema=_REJECTS_SCHEMA)
+        return pa.Table.from_pylist(rows, schema=rejects_schema())
 
 
 # ---- the entry point -------------------------------------------------------------------------
