@@ -9,9 +9,11 @@ counts. This module decides what to read and drives the reader.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import os
 import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +25,7 @@ import pyarrow.parquet as pq
 
 import edxlog
 from edxlog import dataset as dsm
+from edxlog import remote
 from edxlog.cli import plan, sinks
 from edxlog.cli.arrow_build import repeated_string, strings
 from edxlog.cli.filters import Deduper, RowFilter
@@ -65,6 +68,8 @@ class Options:
     max_line_bytes: int = 64 * 1024 * 1024
     quiet: bool = False
     row_group_rows: int = dsm.ROW_GROUP_ROWS
+    #: For URL inputs and outputs (s3://...): handed to fsspec (docs/s3.md).
+    storage_options: Optional[dict] = None
 
 
 def output_format(output: str, given: Optional[str]) -> str:
@@ -103,6 +108,7 @@ def _read(source, opts: Options, rfilter: RowFilter, read_cols: list[str], max_r
         on_error=opts.on_error,
         max_line_bytes=opts.max_line_bytes,
         max_rejects=max_rejects,
+        storage_options=opts.storage_options,
     )
 
 
@@ -153,7 +159,13 @@ def rejects_path_for(output: str) -> str:
     return str(p.with_name(p.stem + ".rejects.parquet"))
 
 
-def _write_rejects(table: pa.Table, path: Path) -> None:
+def _write_rejects(table: pa.Table, path, storage_options: Optional[dict] = None) -> None:
+    if remote.is_url(str(path)):
+        fs, key = remote.filesystem(str(path), storage_options)
+        with fs.open(key, "wb") as f:  # one PUT when closed: never seen half-written
+            pq.write_table(table, f, compression="zstd")
+        return
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(table, path, compression="zstd")
 
@@ -248,15 +260,20 @@ def _plan_dataset(opts: Options, ds: dsm.Dataset, summary: Summary, spool_dir: P
             if inp.kind in ("file", "unit"):  # not a tar: one member, named as the reader names it
                 inp.members[0].name = inp.members[0].source = "<stdin>"
                 inp.kind = "stdin"
+            for m in inp.members:
+                m.archive = "-"
             listed.append(inp)
             continue
-        inp = plan.list_input(spec, cache)
-        listed.append(inp)
-        entry = plan.cache_entry(inp)
-        if entry:
-            cache[entry[0]] = entry[1]
-        if inp.kind == "unit":
-            summary.member_notes.append(("unlisted archive", spec, f"read whole: {inp.note}"))
+        for inp in plan.list_inputs(spec, cache, opts.storage_options):
+            listed.append(inp)
+            archive = inp.spec if remote.is_url(inp.spec) else str(Path(inp.spec).resolve())
+            for m in inp.members:
+                m.archive = archive
+            entry = plan.cache_entry(inp)
+            if entry:
+                cache[entry[0]] = entry[1]
+            if inp.kind == "unit":
+                summary.member_notes.append(("unlisted archive", inp.spec, f"read whole: {inp.note}"))
 
     # A member is known by its content (SHA-256 and size): the same bytes under another name
     # (an extracted export, a renamed file) are the same events. A known name with other
@@ -313,7 +330,8 @@ def _plan_dataset(opts: Options, ds: dsm.Dataset, summary: Summary, spool_dir: P
         elif inp.kind == "dir":
             units.append(_Unit([m.path for m in mine], by_source, sum(m.size for m in mine)))
         else:
-            sub = plan.TarSubset(inp.spec, [m.span for m in mine], gz=inp.kind == "targz")
+            sub = plan.TarSubset(inp.spec, [m.span for m in mine], gz=inp.kind == "targz",
+                                 storage_options=opts.storage_options)
             units.append(_Unit(sub, by_source, sub.stored_size))
     return units, chosen, replaced
 
@@ -367,13 +385,13 @@ def _retire(ds: dsm.Dataset, names: set[str], tmp_rel: str, run_id: str, summary
         new_rel = str(Path(rel).parent / f"part-{run_id}-r{len(renames):04d}.parquet")
         tmp = f"{tmp_rel}/retire-{len(renames):04d}.parquet.tmp"
         (ds.root / tmp).parent.mkdir(parents=True, exist_ok=True)
-        _copy_rows(ds.root / rel, ds.root / tmp, [(start, count) for _, start, count in keep_runs])
+        _copy_rows(ds.local(rel), ds.root / tmp, [(start, count) for _, start, count in keep_runs])
         renames.append((tmp, new_rel))
         entries[new_rel] = {"rows": at, "run": run_id, "members": runs}
     # Old rejects of these members go too (rejects files name their rows by `source`).
     sources = {ds.manifest["members"][n].get("source", n) for n in names if n in ds.manifest["members"]}
     for rel, info in sorted(ds.manifest["rejects"].items()):
-        path = ds.root / rel
+        path = ds.local(rel)
         if not path.exists():
             continue
         table = pq.read_table(path)
@@ -391,25 +409,22 @@ def _retire(ds: dsm.Dataset, names: set[str], tmp_rel: str, run_id: str, summary
     return renames, deletes, entries
 
 
-def convert_dataset(opts: Options, summary: Summary) -> None:
+def convert_dataset(opts: Options, summary: Summary, fetch=None) -> None:
+    if remote.is_url(opts.output):
+        return _convert_remote_dataset(opts, summary)
     root = Path(opts.output)
     if root.exists() and not root.is_dir():
         raise UsageError(f"{root} is a file, not a dataset directory (give a .parquet/.arrow/.jsonl name for one file)")
     bad = [k for k in opts.partition_by if k not in dsm.PARTITION_KEYS]
     if bad:
         raise UsageError(f"--partition-by {bad[0]}: not one of {', '.join(dsm.PARTITION_KEYS)}")
-    from edxlog import remote
-
-    urls = [p for p in opts.inputs if remote.is_url(p)]
-    if urls:
-        raise UsageError(f"{urls[0]}: a dataset needs local inputs (it hashes every member before "
-                         "reading); convert URLs to one .parquet file, or download them first")
     rfilter = RowFilter(opts.event_types, opts.since, opts.until, opts.courses)
     read_cols, out_cols = _columns(opts, rfilter)
     try:
         ds = dsm.Dataset.open(root)
     except dsm.DatasetError as e:
         raise UsageError(str(e)) from None
+    ds.fetch = fetch
     try:
         if not ds.exists:
             ds.create(list(opts.partition_by), out_cols)
@@ -492,7 +507,7 @@ def _convert_into(ds: dsm.Dataset, opts: Options, summary: Summary, rfilter: Row
             name = by_source.get(item["values"], item["values"])
             reject_counts[name] = reject_counts.get(name, 0) + item["counts"]
         if opts.rejects:
-            _write_rejects(rejects, Path(opts.rejects))
+            _write_rejects(rejects, opts.rejects, opts.storage_options)
     try:
         _check_reject_rate(opts, summary)
     except RejectRateExceeded:
@@ -516,7 +531,7 @@ def _convert_into(ds: dsm.Dataset, opts: Options, summary: Summary, rfilter: Row
         m["members"][member.name] = {
             "size": member.size,
             "sha256": member.sha256,
-            "archive": str(Path(opts.inputs[inp_index]).resolve()) if opts.inputs[inp_index] != "-" else "-",
+            "archive": member.archive,
             "source": member.source,
             "rows": member_rows.get(member.name, 0),
             "rejects": reject_counts.get(member.name, 0),
@@ -545,6 +560,52 @@ def _remove_tmp(tmp_dir: Path) -> None:
         tmp_dir.parent.rmdir()  # `_tmp/` itself, when no other run's files are left in it
 
 
+def _convert_remote_dataset(opts: Options, summary: Summary) -> None:
+    """A dataset at a URL: converted into a local staging copy of its manifest, then published
+    with the same commit protocol (edxlog.remote_dataset)."""
+    from edxlog.remote_dataset import StagedDataset
+
+    with tempfile.TemporaryDirectory(prefix="edxlog-stage-") as stage:
+        try:
+            staged = StagedDataset(opts.output, opts.storage_options, Path(stage))
+            staged.open()
+        except dsm.DatasetError as e:
+            raise UsageError(str(e)) from None
+        try:
+            local = dataclasses.replace(opts, output=stage, rejects=opts.rejects)
+            convert_dataset(local, summary, fetch=staged.fetch)
+            staged.publish()
+        finally:
+            staged.close()
+        if summary.rejects_file and summary.rejects_file.startswith(stage):
+            summary.rejects_file = staged.url + summary.rejects_file[len(stage):]
+
+
+def _convert_remote_file(opts: Options, summary: Summary) -> None:
+    """One output file at a URL: written locally, then uploaded in one PUT (an object appears
+    whole or not at all); the rejects file likewise."""
+    fs, key = remote.filesystem(opts.output, opts.storage_options)
+    if fs.exists(key) and not opts.overwrite:
+        raise UsageError(f"{opts.output} exists (use --overwrite to replace it)")
+    name = opts.output.rstrip("/").rsplit("/", 1)[-1]
+    with tempfile.TemporaryDirectory(prefix="edxlog-stage-") as stage:
+        local_out = str(Path(stage) / name)
+        stem = opts.output[: len(opts.output) - len(Path(name).suffix)] if Path(name).suffix else opts.output
+        rejects = opts.rejects or stem + ".rejects.parquet"
+        local_rejects = str(Path(stage) / "rejects.parquet")
+        convert_file(dataclasses.replace(opts, output=local_out, rejects=local_rejects), summary)
+        fs.put_file(local_out, key)
+        summary.files_written = [opts.output]
+        if summary.rejects_file:
+            if remote.is_url(rejects):
+                rfs, rkey = remote.filesystem(rejects, opts.storage_options)
+                rfs.put_file(local_rejects, rkey)
+            else:
+                Path(rejects).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(local_rejects, rejects)
+            summary.rejects_file = rejects
+
+
 def run(opts: Options) -> Summary:
     summary = Summary(inputs=list(opts.inputs), output=opts.output, output_format=opts.output_format,
                       partition_by=list(opts.partition_by) if opts.output_format == "dataset" else [])
@@ -552,6 +613,8 @@ def run(opts: Options) -> Summary:
     try:
         if opts.output_format == "dataset":
             convert_dataset(opts, summary)
+        elif remote.is_url(opts.output):
+            _convert_remote_file(opts, summary)
         else:
             convert_file(opts, summary)
     except RejectRateExceeded as e:
