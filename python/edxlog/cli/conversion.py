@@ -8,7 +8,9 @@ counts. This module decides what to read and drives the reader.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import io
 import os
 import shutil
 import tempfile
@@ -25,6 +27,7 @@ import edxlog
 from edxlog import dataset as dsm
 from edxlog import remote
 from edxlog.cli import plan, sinks
+from edxlog.cli.arrow_build import repeated_string, strings
 from edxlog.cli.filters import Deduper, RowFilter
 from edxlog.cli.progress import optional as progress_bar
 from edxlog.cli.summary import Summary
@@ -115,7 +118,7 @@ def _member_runs(table: pa.Table):
     if len(src) == 0:
         return
     first, last = src[0].as_py(), src[-1].as_py()
-    if first == last and pc.all(pc.equal(src, first)).as_py():
+    if first == last and pc.all(pc.equal(src, src[0])).as_py():
         yield first, table
         return
     values = src.combine_chunks() if isinstance(src, pa.ChunkedArray) else src
@@ -167,6 +170,24 @@ def _write_rejects(table: pa.Table, path, storage_options: Optional[dict] = None
     pq.write_table(table, path, compression="zstd")
 
 
+def _stored_size(path: str) -> int:
+    """Bytes the reader will read from `path` (0 for stdin or a path that is not there)."""
+    if path == "-" or not os.path.exists(path):
+        return 0
+    if not os.path.isdir(path):
+        return os.stat(path).st_size
+    return sum(os.stat(os.path.join(d, f)).st_size for d, _, files in os.walk(path) for f in files
+               if os.path.isfile(os.path.join(d, f)))
+
+
+def _NamedFile(path: str) -> io.FileIO:
+    """A spooled standard input that the reader names `<stdin>`, as it names real stdin (the
+    reader takes a file object's `.name` for the `source` column)."""
+    f = io.FileIO(path, "rb")
+    f.name = "<stdin>"
+    return f
+
+
 # ---- one file ----------------------------------------------------------------------------
 
 
@@ -181,8 +202,7 @@ def convert_file(opts: Options, summary: Summary) -> None:
     rfilter = RowFilter(opts.event_types, opts.since, opts.until, opts.courses)
     read_cols, out_cols = _columns(opts, rfilter)
     dedupe = Deduper() if opts.dedupe else None
-    total = sum(os.stat(p).st_size for p in opts.inputs if p != "-" and os.path.isfile(p)) or \
-        sum(m.size for p in opts.inputs if os.path.isdir(p) for m in plan.list_input(p).members)
+    total = sum(_stored_size(p) for p in opts.inputs)
     source = opts.inputs[0] if len(opts.inputs) == 1 else list(opts.inputs)
     sink = sinks.open_sink(opts.output_format, out, edxlog.SCHEMA if not opts.columns else
                            pa.schema([edxlog.SCHEMA.field(c) for c in out_cols]), opts)
@@ -195,7 +215,8 @@ def convert_file(opts: Options, summary: Summary) -> None:
                 stats = reader.stats
                 bar.update(stats["bytes_in"], summary.rows_written)
             summary.add_reader_stats(reader.stats)
-            rejects_tables.append(reader.rejects())
+            if reader.stats["rejects"]:  # (rejects() costs a pandas import: only when needed)
+                rejects_tables.append(reader.rejects())
         sink.finish()
     except BaseException:
         sink.abort()
@@ -234,12 +255,18 @@ def _plan_dataset(opts: Options, ds: dsm.Dataset, summary: Summary, spool_dir: P
     cache = ds.manifest["archives"]
     listed: list[plan.Input] = []
     for spec in opts.inputs:
-        given = spec
         if spec == "-":
-            spec = _spool_stdin(spool_dir)
+            inp = plan.list_input(_spool_stdin(spool_dir))
+            if inp.kind in ("file", "unit"):  # not a tar: one member, named as the reader names it
+                inp.members[0].name = inp.members[0].source = "<stdin>"
+                inp.kind = "stdin"
+            for m in inp.members:
+                m.archive = "-"
+            listed.append(inp)
+            continue
         for inp in plan.list_inputs(spec, cache, opts.storage_options):
             listed.append(inp)
-            archive = "-" if given == "-" else inp.spec if remote.is_url(inp.spec) else str(Path(inp.spec).resolve())
+            archive = inp.spec if remote.is_url(inp.spec) else str(Path(inp.spec).resolve())
             for m in inp.members:
                 m.archive = archive
             entry = plan.cache_entry(inp)
@@ -294,7 +321,9 @@ def _plan_dataset(opts: Options, ds: dsm.Dataset, summary: Summary, spool_dir: P
         if not mine:
             continue
         by_source = {m.source: m for m in mine}
-        if inp.kind in ("unit", "file"):
+        if inp.kind == "stdin":
+            units.append(_Unit(_NamedFile(inp.spec), by_source, inp.size))
+        elif inp.kind in ("unit", "file"):
             units.append(_Unit(inp.spec, by_source, inp.size, whole=mine[0] if inp.kind == "unit" else None))
         elif len(mine) == len(inp.members):
             units.append(_Unit(inp.spec, by_source, inp.size))
@@ -318,6 +347,23 @@ def _spool_stdin(spool_dir: Path) -> str:
     return str(path)
 
 
+def _copy_rows(src: Path, dst: Path, ranges: list[tuple[int, int]]) -> None:
+    """Copy the rows in `ranges` (start, count; in order) of a Parquet file to a new one, row
+    group by row group, so memory stays at one row group whatever the file's size."""
+    f = pq.ParquetFile(src)
+    schema = f.schema_arrow
+    with pq.ParquetWriter(dst, schema, **dsm.parquet_options(schema)) as out:
+        at = 0
+        for i in range(f.metadata.num_row_groups):
+            group = f.read_row_group(i)
+            lo, hi = at, at + group.num_rows
+            pieces = [group.slice(max(s, lo) - lo, min(s + n, hi) - max(s, lo))
+                      for s, n in ranges if s < hi and s + n > lo]
+            if pieces:
+                out.write_table(pa.concat_tables(pieces), row_group_size=sum(p.num_rows for p in pieces))
+            at = hi
+
+
 def _retire(ds: dsm.Dataset, names: set[str], tmp_rel: str, run_id: str, summary: Summary):
     """Rewrite the files holding rows of `names` without them. Returns (renames, deletes, new
     file entries)."""
@@ -332,20 +378,16 @@ def _retire(ds: dsm.Dataset, names: set[str], tmp_rel: str, run_id: str, summary
         keep_runs = [r for r in info["members"] if r[0] not in names]
         if not keep_runs:
             continue
-        table = pq.read_table(ds.local(rel))
-        pieces, runs, at = [], [], 0
-        for name, start, count in keep_runs:
-            pieces.append(table.slice(start, count))
+        runs, at = [], 0
+        for name, _, count in keep_runs:
             runs.append([name, at, count])
             at += count
-        kept = pa.concat_tables(pieces)
         new_rel = str(Path(rel).parent / f"part-{run_id}-r{len(renames):04d}.parquet")
         tmp = f"{tmp_rel}/retire-{len(renames):04d}.parquet.tmp"
         (ds.root / tmp).parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(kept, ds.root / tmp, row_group_size=max(1, kept.num_rows),
-                       **dsm.parquet_options(kept.schema))
+        _copy_rows(ds.local(rel), ds.root / tmp, [(start, count) for _, start, count in keep_runs])
         renames.append((tmp, new_rel))
-        entries[new_rel] = {"rows": kept.num_rows, "run": run_id, "members": runs}
+        entries[new_rel] = {"rows": at, "run": run_id, "members": runs}
     # Old rejects of these members go too (rejects files name their rows by `source`).
     sources = {ds.manifest["members"][n].get("source", n) for n in names if n in ds.manifest["members"]}
     for rel, info in sorted(ds.manifest["rejects"].items()):
@@ -353,7 +395,7 @@ def _retire(ds: dsm.Dataset, names: set[str], tmp_rel: str, run_id: str, summary
         if not path.exists():
             continue
         table = pq.read_table(path)
-        mask = pc.invert(pc.is_in(table.column("source"), value_set=pa.array(sorted(sources), pa.string())))
+        mask = pc.invert(pc.is_in(table.column("source"), value_set=strings(sorted(sources))))
         kept = table.filter(mask)
         if kept.num_rows == table.num_rows:
             continue
@@ -409,7 +451,7 @@ def _convert_into(ds: dsm.Dataset, opts: Options, summary: Summary, rfilter: Row
         summary.nothing_to_do = True
         if ds.manifest["archives"] != cache_before:  # only the listing cache is new
             ds.save()
-        shutil.rmtree(tmp_dir, ignore_errors=True)
+        _remove_tmp(tmp_dir)
         return
 
     schema = pa.schema([edxlog.SCHEMA.field(c) for c in out_cols])
@@ -434,20 +476,21 @@ def _convert_into(ds: dsm.Dataset, opts: Options, summary: Summary, rfilter: Row
                                                    "did not find (please report this)")
                             if member.server is not None:
                                 part = part.set_column(part.schema.get_field_index("server"), "server",
-                                                       pa.array([member.server] * part.num_rows, pa.string()))
+                                                       repeated_string(member.server, part.num_rows))
                             table = _finish_rows(part, rfilter, dedupe, summary, read_cols)
                             member_rows[member.name] += table.num_rows
                             writer.write(table.select(out_cols), member.name)
                         bar.update(done + reader.stats["bytes_in"], summary.rows_written)
                     summary.add_reader_stats(reader.stats)
-                    rejects_tables.append(reader.rejects())
+                    if reader.stats["rejects"]:  # (rejects() costs a pandas import: only when needed)
+                        rejects_tables.append(reader.rejects())
                 done += unit.size
                 if hasattr(unit.source, "close"):
                     unit.source.close()
         written = writer.close()
     except BaseException:
         writer.abort()
-        shutil.rmtree(tmp_dir, ignore_errors=True)
+        _remove_tmp(tmp_dir)
         raise
 
     renames = [(f.tmp, f.final) for f in written]
@@ -468,7 +511,7 @@ def _convert_into(ds: dsm.Dataset, opts: Options, summary: Summary, rfilter: Row
     try:
         _check_reject_rate(opts, summary)
     except RejectRateExceeded:
-        shutil.rmtree(tmp_dir, ignore_errors=True)
+        _remove_tmp(tmp_dir)
         summary.rejects_file = opts.rejects
         raise
 
@@ -507,8 +550,14 @@ def _convert_into(ds: dsm.Dataset, opts: Options, summary: Summary, rfilter: Row
         "files": len(written),
     })
     ds.commit(renames + retire_renames, deletes)
-    shutil.rmtree(tmp_dir, ignore_errors=True)
+    _remove_tmp(tmp_dir)
     summary.committed = True
+
+
+def _remove_tmp(tmp_dir: Path) -> None:
+    shutil.rmtree(tmp_dir, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        tmp_dir.parent.rmdir()  # `_tmp/` itself, when no other run's files are left in it
 
 
 def _convert_remote_dataset(opts: Options, summary: Summary) -> None:

@@ -25,7 +25,7 @@ Examples:
   # from standard input
   gpg -d export.tar.gz.gpg | edxlog convert - -o events/
   # query it
-  duckdb -c "select event_type, count(*) from read_parquet('events/*/*.parquet', hive_partitioning=true) group by 1"
+  duckdb -c "select event_type, count(*) from read_parquet('events/date=*/*.parquet', hive_partitioning=true) group by 1"
 """
 
 

@@ -256,6 +256,8 @@ def _list_tar(path: str, kind: str) -> list[Member]:
                 f.seek(pos)
                 end = info.offset_data + -(-info.size // 512) * 512
                 members.append(Member(info.name, info.name, info.size, digest, span=(info.offset, end)))
+            f.seek(tar.offset)
+            _only_zeros(f)
     else:
         with tarfile.open(path, mode="r|gz") as tar:
             for info in tar:
@@ -265,7 +267,17 @@ def _list_tar(path: str, kind: str) -> list[Member]:
                 digest = _hash_range(data, info.size)
                 end = info.offset_data + -(-info.size // 512) * 512
                 members.append(Member(info.name, info.name, info.size, digest, span=(info.offset, end)))
+            _only_zeros(tar.fileobj)
     return members
+
+
+def _only_zeros(f) -> None:
+    """`tarfile` ends a listing quietly at a damaged header; the reader reports the damage and
+    may find members after it. So a tar is listed member by member only when nothing but zero
+    blocks follows its last member; otherwise it is one unit."""
+    while chunk := f.read(_CHUNK):
+        if chunk.count(0) != len(chunk):
+            raise tarfile.ReadError("data after the last member tarfile could read (a damaged header?)")
 
 
 def _list_dir(spec: str) -> Input:
@@ -286,8 +298,9 @@ def _list_dir(spec: str) -> Input:
         size, digest = _hash_file(str(full))
         total += size
         name = rel.as_posix()
-        # The reader names a directory's files by the path joined to the directory as given.
-        source = str(Path(spec) / rel)
+        # The reader names a directory's files by the path joined to the directory as given
+        # (not normalised: `./logs` stays `./logs/...`).
+        source = os.path.join(spec, name)
         members.append(Member(name, source, size, digest, server=_server_of(name), path=source))
     return Input(spec, "dir", total, members)
 
