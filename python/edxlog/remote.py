@@ -70,7 +70,7 @@ def is_url(source: Any) -> bool:
     return bool(sep) and len(head) > 1 and head.replace("+", "").replace("-", "").isalnum()
 
 
-def _fsspec():
+def _fsspec() -> Any:
     try:
         import fsspec
     except ImportError as e:  # pragma: no cover - depends on the environment
@@ -80,12 +80,13 @@ def _fsspec():
     return fsspec
 
 
-def filesystem(url: str, storage_options: Optional[Mapping[str, Any]] = None):
+def filesystem(url: str, storage_options: Optional[Mapping[str, Any]] = None) -> tuple[Any, str]:
     """``(fs, path)`` for ``url``: the fsspec filesystem (with ``storage_options``) and the
     path inside it, without the protocol. For reading and for writing outputs."""
     fsspec = _fsspec()
     try:
-        return fsspec.core.url_to_fs(url, **dict(storage_options or {}))
+        fs, path = fsspec.core.url_to_fs(url, **dict(storage_options or {}))
+        return fs, str(path)
     except ImportError as e:
         raise ImportError(f'{e} (for edxlog: pip install "edxlog[s3]")') from e
 
@@ -121,7 +122,7 @@ def expand(
     return out
 
 
-def _expand_one(url: str, storage_options) -> list[RemoteObject]:
+def _expand_one(url: str, storage_options: Optional[Mapping[str, Any]]) -> list[RemoteObject]:
     fs, path = filesystem(url, storage_options)
     if any(c in path for c in _GLOB_CHARS):
         root = path[: min(path.index(c) for c in _GLOB_CHARS if c in path)]
@@ -148,7 +149,7 @@ def _expand_one(url: str, storage_options) -> list[RemoteObject]:
     return [_object(fs, name, info, server=_server(name, root)) for name, info in files]
 
 
-def _object(fs, path: str, info: Mapping[str, Any], server: Optional[str]) -> RemoteObject:
+def _object(fs: Any, path: str, info: Mapping[str, Any], server: Optional[str]) -> RemoteObject:
     size = info.get("size")
     return RemoteObject(
         url=fs.unstrip_protocol(path),
@@ -182,8 +183,8 @@ class ObjectReader(io.RawIOBase):
         self._chunk = b""
         self._pos = 0  # next byte of _chunk to hand out
         self._offset = 0  # object offset of _chunk's first byte
-        self._next: Optional[Future] = None
-        self._stream = None  # only for objects of unknown size
+        self._next: Optional["Future[bytes]"] = None
+        self._stream: Any = None  # only for objects of unknown size
         #: The reader read after this one (see :func:`open_all`): its first range is fetched
         #: while this one's last range is parsed, so a prefix of many small objects does not
         #: wait for a request at every object.
@@ -197,7 +198,7 @@ class ObjectReader(io.RawIOBase):
         if self.closed:
             raise ValueError("I/O operation on closed file")
         if size is None or size < 0:
-            parts = []
+            parts: list[bytes] = []
             while True:
                 part = self.read(CHUNK_BYTES)
                 if not part:
@@ -209,7 +210,7 @@ class ObjectReader(io.RawIOBase):
         self._pos += len(out)
         return out
 
-    def readinto(self, buffer) -> int:
+    def readinto(self, buffer: Any) -> int:
         data = self.read(len(memoryview(buffer)))
         memoryview(buffer).cast("B")[: len(data)] = data
         return len(data)
@@ -223,9 +224,10 @@ class ObjectReader(io.RawIOBase):
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
         """Moves the read position; the next read fetches from there (a seek within the
         current chunk costs nothing)."""
-        if not self.seekable():
+        size = self._obj.size
+        if size is None:
             raise io.UnsupportedOperation("seek: the object's size is not known")
-        target = {io.SEEK_SET: 0, io.SEEK_CUR: self.tell(), io.SEEK_END: self._obj.size}[whence] + offset
+        target = {io.SEEK_SET: 0, io.SEEK_CUR: self.tell(), io.SEEK_END: size}[whence] + offset
         if target < 0:
             raise ValueError(f"negative seek position {target}")
         if self._offset <= target <= self._offset + len(self._chunk):
@@ -282,8 +284,10 @@ class ObjectReader(io.RawIOBase):
                 break
             reader = reader.successor
 
-    def _submit(self, start: int) -> Future:
-        end = min(start + CHUNK_BYTES, self._obj.size)
+    def _submit(self, start: int) -> "Future[bytes]":
+        size = self._obj.size
+        assert size is not None  # objects of unknown size are streamed, never fetched by range
+        end = min(start + CHUNK_BYTES, size)
         return _executor().submit(self._fetch_exact, start, end)
 
     def _fetch_exact(self, start: int, end: int) -> bytes:
