@@ -143,3 +143,23 @@ def test_a_missing_s3_input_is_one_error_line_naming_the_url(s3, s3_opts, tmp_pa
     proc = edxlog_cli("convert", url, "-o", tmp_path / "ds", *_flags(s3_opts), "-q")
     assert proc.returncode == 1
     assert one_error_line(proc) == f"edxlog: error: no such file or directory: {url}"
+
+
+def test_loose_objects_under_a_prefix_are_members_with_servers_and_cached_hashes(s3, s3_opts, tmp_path):
+    from conftest import line, write_lines
+
+    for rel, kind in (("server1/tracking.log-20140501.gz", "a"), ("server2/tracking.log-20140501.gz", "b")):
+        path = write_lines(tmp_path / "src" / rel, [line(event_type=kind, event="{}", time="2014-05-01T10:00:00Z")], gz=True)
+        s3.put_file(str(path), f"{BUCKET}/cli/loose/{rel}")
+    out, js = tmp_path / "ds", tmp_path / "s.json"
+    ok("convert", f"s3://{BUCKET}/cli/loose/", "-o", out, *_flags(s3_opts), "-q")
+    got = read_dataset(out).sort_by("server")
+    assert got.column("server").to_pylist() == ["server1", "server2"]
+    assert got.column("event_type").to_pylist() == ["a", "b"]
+    manifest = json.loads((out / dsm.MANIFEST).read_text())
+    assert sorted(manifest["members"]) == ["server1/tracking.log-20140501.gz", "server2/tracking.log-20140501.gz"]
+    assert {v["kind"] for v in manifest["archives"].values()} == {"file"}  # hashes cached by ETag
+
+    proc = ok("convert", f"s3://{BUCKET}/cli/loose/", "-o", out, *_flags(s3_opts), "--json-summary", js)
+    assert "nothing to do" in proc.stdout
+    assert json.loads(js.read_text())["members"] == {"present": 2, "converted": 0, "replaced": 0}

@@ -136,10 +136,9 @@ def zlib_error():
 
 
 def cache_entry(inp: Input) -> Optional[tuple[str, dict]]:
-    if inp.kind not in ("tar", "targz"):
-        return None
     if remote.is_url(inp.spec):
-        if inp.version is None:
+        # Remote objects of every kind: hashing one means downloading it.
+        if inp.version is None or inp.kind not in ("tar", "targz", "file"):
             return None
         return inp.spec, {
             "kind": inp.kind,
@@ -147,6 +146,8 @@ def cache_entry(inp: Input) -> Optional[tuple[str, dict]]:
             "version": inp.version,
             "members": [[m.name, m.size, m.sha256, list(m.span) if m.span else None] for m in inp.members],
         }
+    if inp.kind not in ("tar", "targz"):
+        return None
     st = os.stat(inp.spec)
     return str(Path(inp.spec).resolve()), {
         "kind": inp.kind,
@@ -198,6 +199,10 @@ def _list_object(obj: "remote.RemoteObject", name: str, cache: Optional[dict]) -
     spec = obj.url
     hit = (cache or {}).get(spec)
     if hit and obj.version and hit.get("size") == obj.size and hit.get("version") == obj.version:
+        if hit["kind"] == "file":
+            (_, size, digest, _), = hit["members"]
+            return Input(spec, "file", obj.size, [Member(name, spec, size, digest, server=obj.server)],
+                         version=obj.version)
         members = [Member(n, n, s, d, span=tuple(sp) if sp else None) for n, s, d, sp in hit["members"]]
         return Input(spec, hit["kind"], obj.size, members, version=obj.version)
     head = obj.fs.cat_file(obj.path, start=0, end=min(obj.size or 0, 1 << 20)) if obj.size else b""
@@ -218,7 +223,7 @@ def _list_object(obj: "remote.RemoteObject", name: str, cache: Optional[dict]) -
     member = Member(name, spec, size, digest, server=obj.server)
     if kind != "file":
         return Input(spec, "unit", size, [member], note=note)
-    return Input(spec, "file", size, [member])
+    return Input(spec, "file", size, [member], version=obj.version)
 
 
 def _hash_stream(f: BinaryIO) -> tuple[int, str]:
