@@ -70,7 +70,7 @@ ROW_GROUP_ROWS = 1_000_000
 ROW_GROUP_BYTES = 128 * 1024 * 1024
 #: Arrow bytes buffered or being encoded at once, over all partitions; past it the biggest
 #: buffer is written as a (smaller) row group. Keeps peak memory bounded whatever the input.
-BUFFER_BUDGET = 16 * 1024 * 1024
+BUFFER_BUDGET = 12 * 1024 * 1024
 MAX_OPEN_FILES = 64
 
 # Low-cardinality strings get dictionary pages; the long unique texts (event_id, context,

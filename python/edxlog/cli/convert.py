@@ -88,7 +88,7 @@ def _rate(ctx, param, value):
 @click.option("--compression-level", type=int, default=None, help="Codec level (zstd default: 1).")
 @click.option("--row-group-rows", type=click.IntRange(min=1), default=1_000_000, show_default=True,
               help="Most rows per Parquet row group (a row group also closes at 128 MiB).")
-@click.option("--buffer-mb", type=click.IntRange(min=1), default=16, show_default=True,
+@click.option("--buffer-mb", type=click.IntRange(min=1), default=12, show_default=True,
               help="Arrow data buffered for row groups (MiB); more gives bigger row groups and more memory.")
 @click.option("--dedupe", is_flag=True, help="Drop rows whose event_id repeats within this run.")
 @click.option("--replace-changed", is_flag=True,
