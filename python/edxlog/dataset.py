@@ -70,7 +70,7 @@ ROW_GROUP_ROWS = 1_000_000
 ROW_GROUP_BYTES = 128 * 1024 * 1024
 #: Arrow bytes buffered or being encoded at once, over all partitions; past it the biggest
 #: buffer is written as a (smaller) row group. Keeps peak memory bounded whatever the input.
-BUFFER_BUDGET = 40 * 1024 * 1024
+BUFFER_BUDGET = 12 * 1024 * 1024
 MAX_OPEN_FILES = 64
 
 # Low-cardinality strings get dictionary pages; the long unique texts (event_id, context,
@@ -274,16 +274,13 @@ class PartitionedWriter:
         return self.finished
 
     def abort(self) -> None:
-        """Stop without finishing (the caller removes the tmp directory)."""
-        with self.cond:
-            self.error = self.error or KeyboardInterrupt()
-            for f in self.files.values():
-                f.queue.clear()
-        self.pool.shutdown(wait=True, cancel_futures=True)
-        for f in self.files.values():
-            with contextlib.suppress(Exception):
-                if f.writer is not None:
-                    f.writer.close()
+        """Stop without finishing (the caller removes the tmp directory). Takes no lock and
+        waits for no thread: after Ctrl-C the condition's lock may be held by the interrupted
+        main thread itself (a signal can land between a `with` acquiring it and its body)."""
+        self.error = self.error or KeyboardInterrupt()
+        for f in list(self.files.values()):
+            f.queue.clear()
+        self.pool.shutdown(wait=False, cancel_futures=True)
 
     # -- internals --
 

@@ -83,7 +83,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         except (click.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
             if debug:
                 raise
-            return _fail("interrupted; nothing partial was left (rerun to complete)", EXIT_INTERRUPTED)
+            _fail("interrupted; nothing partial was left (rerun to complete)", EXIT_INTERRUPTED)
+            _exit_now(EXIT_INTERRUPTED)
         except click.UsageError as e:
             if debug:
                 raise
@@ -97,7 +98,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 raise
             return _fail(e.format_message(), e.exit_code)
         except _Terminated:
-            return _fail("terminated; nothing partial was left (rerun to complete)", 128 + signal.SIGTERM)
+            _fail("terminated; nothing partial was left (rerun to complete)", 128 + signal.SIGTERM)
+            _exit_now(128 + signal.SIGTERM)
         except BrokenPipeError:
             return EXIT_RUNTIME
         except Exception as e:  # one clear line: the error names the file and member
@@ -107,6 +109,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
             code, message = describe(e)
             return _fail(message, code)
+
+
+def _exit_now(code: int) -> None:
+    """After an interrupt the temporary files are gone; leave without joining the encoder
+    threads (one may wait for a lock the interrupted thread held), which a normal exit does."""
+    import os
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 class _signals:

@@ -70,6 +70,7 @@ class Options:
     row_group_rows: int = dsm.ROW_GROUP_ROWS
     #: For URL inputs and outputs (s3://...): handed to fsspec (docs/s3.md).
     storage_options: Optional[dict] = None
+    buffer_mb: int = dsm.BUFFER_BUDGET >> 20
 
 
 def output_format(output: str, given: Optional[str]) -> str:
@@ -457,7 +458,8 @@ def _convert_into(ds: dsm.Dataset, opts: Options, summary: Summary, rfilter: Row
     schema = pa.schema([edxlog.SCHEMA.field(c) for c in out_cols])
     writer = dsm.PartitionedWriter(ds.root, tmp_rel, run_id, tuple(opts.partition_by), schema,
                                    dsm.parquet_options(schema, opts.compression, opts.compression_level),
-                                   threads=2, row_group_rows=opts.row_group_rows)
+                                   threads=2, row_group_rows=opts.row_group_rows,
+                                   budget=opts.buffer_mb << 20)
     dedupe = Deduper() if opts.dedupe else None
     member_rows: dict[str, int] = {m.name: 0 for _, m in chosen.values()}
     rejects_tables = []

@@ -56,7 +56,8 @@ class ParquetSink(Sink):
         self.writer = dsm.PartitionedWriter(
             out.parent, rel, self.run_id, (), schema,
             dsm.parquet_options(schema, opts.compression, opts.compression_level),
-            threads=1, row_group_rows=opts.row_group_rows, single_file=out.name)
+            threads=1, row_group_rows=opts.row_group_rows, budget=opts.buffer_mb << 20,
+            single_file=out.name)
 
     def write(self, table: pa.Table) -> None:
         self.writer.write(table, "")
