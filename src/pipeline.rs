@@ -183,10 +183,12 @@ impl Pipeline {
             Some(p) => Arc::new(schema().project(p).expect("indices come from the schema")),
             None => schema(),
         };
-        let needs = match &options.columns {
-            Some(names) => Needs::of_columns(names.iter().map(String::as_str)),
-            None => Needs::ALL,
-        };
+        let needs = crate::columns::needs_of(
+            options
+                .columns
+                .as_ref()
+                .map(|names| names.iter().map(String::as_str)),
+        );
         let inputs = expand(specs)?;
         let workers = options
             .threads
@@ -579,7 +581,7 @@ fn do_job(
                     Err(NotARow::Blank) => &mut done.stats.blank,
                     Err(NotARow::Filtered) => &mut done.stats.filtered,
                     Err(NotARow::Reject(e)) => {
-                        reject(&mut done, line, e, raw);
+                        reject(&mut done, line, e.to_string(), raw);
                         continue;
                     }
                 };

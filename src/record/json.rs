@@ -8,6 +8,8 @@
 
 use simd_json::{tape::Node, Buffers, StaticNode, Tape};
 
+use super::warning::JsonType;
+
 /// Nesting deeper than this is refused (a reject), never a stack overflow.
 pub const MAX_DEPTH: usize = 1000;
 
@@ -171,14 +173,14 @@ pub enum Kind<'a> {
 }
 
 impl Kind<'_> {
-    pub fn type_name(&self) -> &'static str {
+    pub fn json_type(&self) -> JsonType {
         match self {
-            Kind::Null => "null",
-            Kind::Bool(_) => "bool",
-            Kind::Int(_) | Kind::UInt(_) | Kind::Float(_) | Kind::BigNumber(_) => "number",
-            Kind::Str(_) => "string",
-            Kind::Array(_) => "array",
-            Kind::Object(_) => "object",
+            Kind::Null => JsonType::Null,
+            Kind::Bool(_) => JsonType::Bool,
+            Kind::Int(_) | Kind::UInt(_) | Kind::Float(_) | Kind::BigNumber(_) => JsonType::Number,
+            Kind::Str(_) => JsonType::String,
+            Kind::Array(_) => JsonType::Array,
+            Kind::Object(_) => JsonType::Object,
         }
     }
 }
@@ -256,6 +258,23 @@ impl<'a> Json<'a> {
             }
         }
         found
+    }
+
+    /// The value of the first of `keys` that this object has (the last value when that key
+    /// repeats), in one pass over its entries; None when it has none or is not an object.
+    pub fn get_first_of(self, keys: &[&str]) -> Option<Json<'a>> {
+        let Kind::Object(entries) = self.kind() else {
+            return None;
+        };
+        let mut found: Option<(usize, Json<'a>)> = None;
+        for (k, v) in entries {
+            if let Some(i) = keys.iter().position(|key| *key == k) {
+                if found.is_none_or(|(best, _)| i <= best) {
+                    found = Some((i, v));
+                }
+            }
+        }
+        found.map(|(_, v)| v)
     }
 
     /// Compact JSON text of this value, appended to `out`.
