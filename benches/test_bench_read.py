@@ -1,26 +1,31 @@
-"""pytest-benchmark benchmarks of edxlog (run: ``python -m pytest benches --benchmark-only``)."""
+"""pytest-benchmark benchmarks of edxlog and its baselines (run: ``python -m pytest benches
+--benchmark-only``), on both generator profiles (the ``corpora`` fixture is parametrized)."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
 import edxlog
-from conftest import mb_per_s, pending
+from baselines import duckdb_job, plain_python
+from conftest import mb_per_s
 
-KINDS = ["plain", "gzm", "tgz"]
+KINDS = ["plain", "gzm"]
+THREE_COLUMNS = ["time", "username", "event_type"]
 
 
 @pytest.mark.benchmark(group="read_table")
 @pytest.mark.parametrize("kind", KINDS)
 def test_read_table(benchmark, corpora, kind):
-    table = benchmark(edxlog.read_table, corpora[kind])
+    table = benchmark(edxlog.read_table, corpora[kind], threads=2)
     assert table.num_rows > 0
     mb_per_s(benchmark, corpora["bytes"])
 
 
 @pytest.mark.benchmark(group="threads")
 @pytest.mark.parametrize("threads", [1, 2])
-@pytest.mark.parametrize("kind", ["plain", "gzm"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_read_table_threads(benchmark, corpora, kind, threads):
     table = benchmark(edxlog.read_table, corpora[kind], threads=threads)
     assert table.num_rows > 0
@@ -28,55 +33,44 @@ def test_read_table_threads(benchmark, corpora, kind, threads):
 
 
 @pytest.mark.benchmark(group="projection")
-@pytest.mark.parametrize("query", ["full", "3 columns", "3 columns + event_types"])
-def test_projection(benchmark, corpora, query):
-    kw = {}
-    if query != "full":
-        kw["columns"] = ["time", "username", "video_time"]
-    if query.endswith("event_types"):
-        kw["event_types"] = ["play_video", "pause_video"]
-        try:
-            edxlog.read(corpora["plain"], **kw).close()
-        except TypeError as e:
-            pending(e, "read(event_types=...)")
-    table = benchmark(edxlog.read_table, corpora["plain"], **kw)
-    assert table.num_rows > 0
-    if "event_types" in kw:
-        assert table.num_rows < 0.5 * edxlog.read_table(corpora["plain"], columns=["line"]).num_rows
+@pytest.mark.parametrize("kind", KINDS)
+def test_three_columns(benchmark, corpora, kind):
+    table = benchmark(edxlog.read_table, corpora[kind], threads=2, columns=THREE_COLUMNS)
+    assert table.column_names == THREE_COLUMNS
     mb_per_s(benchmark, corpora["bytes"])
 
 
-@pytest.mark.benchmark(group="inflate-only")
-@pytest.mark.parametrize("kind", ["gzm", "tgz"])
-def test_inflate_only(benchmark, corpora, kind):
-    from edxlog import _core
+@pytest.mark.benchmark(group="many-members")
+def test_many_small_members(benchmark, corpora):
+    table = benchmark(edxlog.read_table, corpora["many"], threads=2)
+    assert table.num_rows > 0
+    mb_per_s(benchmark, corpora["many_bytes"])
 
-    fn = getattr(_core, "inflate_only", None)
-    if fn is None:
-        pending(AttributeError("edxlog._core.inflate_only"), "inflate_only")
-    n = benchmark(fn, str(corpora[kind]))
-    assert n > 0
+
+@pytest.mark.benchmark(group="plain-python")
+@pytest.mark.parametrize("decoder", ["json", "orjson"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_plain_python(benchmark, corpora, kind, decoder):
+    loads = json.loads
+    if decoder == "orjson":
+        loads = pytest.importorskip("orjson").loads
+    _, rows, _ = benchmark.pedantic(plain_python, args=(str(corpora[kind]), loads), rounds=3, iterations=1)
+    assert rows > 0
+    mb_per_s(benchmark, corpora["bytes"])
+
+
+@pytest.mark.benchmark(group="duckdb")
+def test_duckdb_job(benchmark, corpora):
+    pytest.importorskip("duckdb")
+    rows, _ = benchmark.pedantic(duckdb_job, args=(corpora["files"], 2), rounds=3, iterations=1)
+    assert rows > 0
     mb_per_s(benchmark, corpora["bytes"])
 
 
 @pytest.mark.benchmark(group="reference")
-@pytest.mark.parametrize("decoder", ["json", "orjson"])
-def test_reference(benchmark, corpora, decoder):
+def test_reference(benchmark, corpora):
     from edxlog import reference
 
-    kw = {}
-    if decoder == "orjson":
-        orjson = pytest.importorskip("orjson")
-        kw["json_loads"] = orjson.loads
-    table = benchmark.pedantic(reference.read_table, args=(str(corpora["ref"]),), kwargs=kw,
-                               rounds=3, iterations=1)
-    assert table.num_rows > 0
-    mb_per_s(benchmark, corpora["ref_bytes"])
-
-
-@pytest.mark.benchmark(group="reference")
-def test_edxlog_on_reference_corpus(benchmark, corpora):
-    """edxlog on the reference's (small) corpus, for a same-input ratio in the group."""
-    table = benchmark(edxlog.read_table, corpora["ref"])
+    table = benchmark.pedantic(reference.read_table, args=(str(corpora["ref"]),), rounds=3, iterations=1)
     assert table.num_rows > 0
     mb_per_s(benchmark, corpora["ref_bytes"])

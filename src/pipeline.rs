@@ -633,6 +633,7 @@ mod tests {
     fn stream(data: &[u8]) -> Spec {
         Spec::Stream {
             name: "mem".into(),
+            server: None,
             reader: Box::new(Cursor::new(data.to_vec())),
         }
     }

@@ -1,21 +1,39 @@
-"""The synthetic export: what the generator says it wrote is what edxlog reads."""
+"""The synthetic export: what the generator says it wrote is what edxlog reads, for both
+profiles (the classic mix of every era and oddity, and the real-shaped 2017 export)."""
 
 from __future__ import annotations
 
 import collections
+import gzip
 import hashlib
+import json
+import subprocess
+import sys
+import tarfile
 
 import pyarrow.compute as pc
+import pytest
 
 import edxlog
-from edxlog import synth
+from edxlog import reference, synth
 
 
-def test_generator_is_deterministic(tmp_path):
+@pytest.mark.parametrize("profile", synth.PROFILES)
+def test_generator_is_deterministic(tmp_path, profile):
     a, b = tmp_path / "a.tar.gz", tmp_path / "b.tar.gz"
-    synth.generate(a, servers=2, days=1, lines=300, seed=5)
-    synth.generate(b, servers=2, days=1, lines=300, seed=5)
+    synth.generate(a, servers=2, days=1, lines=300, seed=5, profile=profile)
+    synth.generate(b, servers=2, days=1, lines=300, seed=5, profile=profile)
     assert hashlib.sha256(a.read_bytes()).digest() == hashlib.sha256(b.read_bytes()).digest()
+    synth.generate(b, servers=2, days=1, lines=300, seed=6, profile=profile)
+    assert a.read_bytes() != b.read_bytes()
+
+
+def test_profiles_differ_and_unknown_profile_is_an_error(tmp_path):
+    synth.generate(tmp_path / "c.tar", servers=1, days=1, lines=200, seed=5)
+    synth.generate(tmp_path / "n.tar", servers=1, days=1, lines=200, seed=5, profile="2017")
+    assert (tmp_path / "c.tar").read_bytes() != (tmp_path / "n.tar").read_bytes()
+    with pytest.raises(ValueError, match="unknown synth profile"):
+        synth.generate(tmp_path / "x.tar", profile="1999")
 
 
 def test_counts_match_what_was_generated(tmp_path):
@@ -43,6 +61,20 @@ def test_counts_match_what_was_generated(tmp_path):
     assert warnings["nul bytes stripped"] == written.get("odd:nul_prefix", 0)
 
 
+@pytest.mark.parametrize("profile", synth.PROFILES)
+def test_manifest_counts_every_member_as_edxlog_reads_it(tmp_path, profile):
+    path = tmp_path / "export.tar"
+    written = synth.generate(path, servers=2, days=2, lines=700, seed=3, profile=profile)
+    manifest = written["manifest"]
+    with tarfile.open(path) as tar:
+        assert [m["name"] for m in manifest] == [m.name for m in tar if m.isfile()]
+    rows = collections.Counter(edxlog.read_table(path, columns=["source"])["source"].to_pylist())
+    for m in manifest:
+        assert m["lines"] == 700
+        assert rows[m["name"]] == m["lines"] - m["blank"] - m["unreadable"], m["name"]
+    assert sum(m["bytes"] for m in manifest) == written["bytes_raw"]
+
+
 def test_spot_values(synth_corpus):
     t = edxlog.read_table(synth_corpus)
     videos = t.filter(pc.equal(t["event_type"], "play_video"))
@@ -52,3 +84,84 @@ def test_spot_values(synth_corpus):
     assert checks.num_rows and all(a for a in checks["answers"].to_pylist())
     assert set(t["server"].to_pylist()) == {"prod-edxapp-001", "prod-edxapp-002"}
     assert t["time"].null_count == 0
+
+
+# ---- the 2017 profile: shaped like a real 2016-18 export ---------------------------------------
+
+@pytest.fixture(scope="module")
+def export_2017(tmp_path_factory):
+    path = tmp_path_factory.mktemp("synth2017") / "export.tar"
+    written = synth.generate(path, servers=2, days=2, lines=2500, seed=17, profile="2017")
+    return path, written
+
+
+def _raw_lines(path):
+    with tarfile.open(path) as tar:
+        for m in tar:
+            if m.isfile():
+                yield from gzip.decompress(tar.extractfile(m).read()).splitlines()
+
+
+def test_2017_profile_is_mostly_short_implicit_url_events_with_a_string_event(export_2017):
+    path, written = export_2017
+    records = [json.loads(b) for b in _raw_lines(path)]
+    assert len(records) == written["lines"] == 10_000
+    urls = [r for r in records if r["event_type"].startswith("/")]
+    assert 0.78 <= len(urls) / len(records) <= 0.86
+    assert all(r["event_source"] == "server" and isinstance(r["event"], str) for r in urls)
+    assert all(set(json.loads(r["event"])) == {"POST", "GET"} for r in urls if len(r["event"]) < 512)
+    assert collections.Counter(r["event"] for r in urls).most_common(1)[0][0] == '{"POST": {}, "GET": {}}'
+    average = written["bytes_raw"] / written["lines"]
+    assert 700 <= average <= 850, average
+
+
+def test_2017_profile_puts_a_context_on_every_line(export_2017):
+    path, _ = export_2017
+    for b in _raw_lines(path):
+        ctx = json.loads(b)["context"]
+        assert {"course_id", "org_id", "user_id", "path"} <= set(ctx), ctx
+    t = edxlog.read_table(path, columns=["event_type", "course_id", "context"])
+    assert t["context"].null_count == 0
+    modules = t.filter(pc.equal(t["event_type"], "edx.grades.problem.submitted"))["context"].to_pylist()
+    assert modules and all('"module"' in c for c in modules)
+
+
+def test_2017_profile_holds_the_modern_event_families(export_2017):
+    path, _ = export_2017
+    types = set(edxlog.read_table(path, columns=["event_type"])["event_type"].to_pylist())
+    for prefix in ["edx.ui.lms.", "edx.video.", "edx.course.enrollment.", "edx.bookmark."]:
+        assert any(t.startswith(prefix) for t in types), prefix
+    for name in ["edx.grades.problem.submitted", "seek_video", "speed_change_video", "problem_check",
+                 "play_video", "page_close", "edx.ui.lms.outline.selected", "edx.ui.lms.link_clicked"]:
+        assert name in types, name
+
+
+def test_2017_profile_reads_with_zero_rejects_in_edxlog_and_the_reference(export_2017):
+    path, written = export_2017
+    reader = edxlog.read(path)
+    table = reader.read_all()
+    assert reader.stats["rejects"] == 0 and reader.stats["blank"] == 0
+    assert table.num_rows == written["lines"]
+    ref = reference.read_table(str(path))
+    assert ref.num_rows == written["lines"]
+    assert ref["event_type"].to_pylist() == table["event_type"].to_pylist()
+
+
+def test_2017_iter_lines_yields_the_member_the_export_holds(export_2017):
+    path, written = export_2017
+    first = written["manifest"][0]
+    with tarfile.open(path) as tar:
+        data = gzip.decompress(tar.extractfile(first["name"]).read())
+    server, day = first["name"].split("/")[0], first["name"][-11:-3]
+    lines = list(synth.iter_lines(17, 2500, day, server=server, profile="2017"))
+    assert b"".join(l + b"\n" for l in lines) == data
+
+
+def test_command_line_writes_a_2017_export_and_its_manifest(tmp_path):
+    out, manifest = tmp_path / "cli.tar.gz", tmp_path / "manifest.json"
+    subprocess.run([sys.executable, "-m", "edxlog.synth", str(out), "--servers", "1", "--days", "2",
+                    "--lines", "200", "--seed", "2", "--profile", "2017", "--manifest", str(manifest), "-q"],
+                   check=True)
+    m = json.loads(manifest.read_text())
+    assert m["members"] == 2 and m["lines"] == 400 and len(m["manifest"]) == 2
+    assert edxlog.read_table(out).num_rows == 400

@@ -11,10 +11,12 @@ The reading rules are in docs/contract.md; the columns in docs/schema.md (``edxl
 from __future__ import annotations
 
 import os
-from typing import IO, TYPE_CHECKING, Iterable, Literal, Optional, Sequence, Union
+from typing import IO, TYPE_CHECKING, Any, Iterable, Literal, Mapping, Optional, Sequence, Union
 
 from edxlog._core import ArchiveError, EdxlogError, Reader, __version__
 from edxlog._core import schema as _schema
+from edxlog import remote as _remote
+from edxlog.events import iter_events, loads
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -25,7 +27,7 @@ SCHEMA: "pa.Schema" = _schema()
 
 Source = Union[str, "os.PathLike[str]", IO[bytes], Sequence[Union[str, "os.PathLike[str]", IO[bytes]]]]
 
-__all__ = ["read", "read_table", "Reader", "SCHEMA", "EdxlogError", "ArchiveError", "__version__"]
+__all__ = ["read", "read_table", "loads", "iter_events", "Reader", "SCHEMA", "EdxlogError", "ArchiveError", "__version__"]
 
 
 def read(
@@ -38,12 +40,17 @@ def read(
     on_error: Literal["skip", "raise"] = "skip",
     max_line_bytes: int = 64 * 1024 * 1024,
     max_rejects: int = 10_000,
+    storage_options: Optional[Mapping[str, Any]] = None,
 ) -> Reader:
     """Stream tracking logs as Arrow record batches.
 
     ``source`` is a path (``.tar``, ``.tar.gz``/``.tgz``, ``.gz``, plain log, or a directory
     walked recursively in sorted order), a list of paths, ``"-"`` for standard input, or a
     binary file object. Compression and tar are recognised by their magic bytes.
+    URLs (``s3://bucket/key``, a prefix ``s3://bucket/2013/``, a glob
+    ``s3://bucket/*/tracking-*.tar.gz``, or any protocol fsspec opens) are streamed in large
+    ranged reads; ``storage_options`` (endpoint, credentials, ``anon``) go to fsspec
+    (``pip install "edxlog[s3]"``; see docs/s3.md).
 
     Returns an :class:`edxlog.Reader`: iterate it for ``pyarrow.RecordBatch`` es (at most
     ``batch_size`` rows each, in input order), or hand it to any Arrow consumer
@@ -59,7 +66,7 @@ def read(
     counted (``stats["rejects"]`` counts all, ``stats["rejects_dropped"]`` those not kept).
     """
     return Reader(
-        source,
+        _open_urls(source, storage_options),
         batch_size=batch_size,
         threads=threads,
         columns=list(columns) if columns is not None else None,
@@ -68,6 +75,24 @@ def read(
         max_line_bytes=max_line_bytes,
         max_rejects=max_rejects,
     )
+
+
+def _open_urls(source, storage_options):
+    """URLs (alone or in a list) → file objects over their expanded objects; the rest as is."""
+    items = source if isinstance(source, (list, tuple)) else None
+    if items is None:
+        if not _remote.is_url(source):
+            return source
+        items = [source]
+    elif not any(_remote.is_url(item) for item in items):
+        return source
+    out = []
+    for item in items:
+        if _remote.is_url(item):
+            out.extend(obj.open() for obj in _remote.expand([item], storage_options))
+        else:
+            out.append(item)
+    return out
 
 
 def _names(value, what: str):

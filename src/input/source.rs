@@ -14,9 +14,11 @@ use crate::input::archive::SourceError;
 pub enum Spec {
     Path(PathBuf),
     Stdin,
-    /// An already-open byte stream (a Python file object, say) and its display name.
+    /// An already-open byte stream (a Python file object, say), its display name and, when
+    /// it stands for a file found under a directory-like prefix (a remote object), its server.
     Stream {
         name: String,
+        server: Option<String>,
         reader: Box<dyn Read + Send>,
     },
 }
@@ -46,10 +48,14 @@ pub fn expand(specs: Vec<Spec>) -> Result<Vec<Input>> {
                 name: "<stdin>".into(),
                 server: None,
             }),
-            Spec::Stream { name, reader } => out.push(Input {
+            Spec::Stream {
+                name,
+                server,
+                reader,
+            } => out.push(Input {
                 origin: Origin::Stream(reader),
                 name,
-                server: None,
+                server,
             }),
             Spec::Path(p) => {
                 let meta = fs::metadata(&p).map_err(|e| match e.kind() {

@@ -77,9 +77,16 @@ fn spec_of(obj: &Bound<'_, PyAny>, needs_gil: &mut bool) -> PyResult<Spec> {
             .ok()
             .and_then(|n| n.extract::<String>().ok())
             .unwrap_or_else(|| "<stream>".to_string());
+        // `edxlog.remote` sets this on the objects it finds under a prefix (their `server`,
+        // as for directory input); other file objects have none.
+        let server = obj
+            .getattr("edxlog_server")
+            .ok()
+            .and_then(|s| s.extract::<String>().ok());
         *needs_gil = true;
         return Ok(Spec::Stream {
             name,
+            server,
             reader: Box::new(PyFileReader(obj.clone().unbind())),
         });
     }
