@@ -450,6 +450,7 @@ pub fn archive(data: &[u8]) {
 pub fn pipeline(data: &[u8]) {
     let spec = Spec::Stream {
         name: "fuzz.bin".into(),
+        server: None,
         reader: Box::new(Cursor::new(data.to_vec())),
     };
     let options = Options {

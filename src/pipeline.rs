@@ -473,7 +473,8 @@ struct WorkerState {
 fn work(rx: &Receiver<Work>, config: &WorkerConfig, shared: &Shared) {
     let fresh = || WorkerState {
         reader: LineReader::new(config.needs, config.filter.clone()),
-        builder: BatchBuilder::default(),
+        // The builder returns the projected columns itself.
+        builder: BatchBuilder::new(config.projection.as_deref()),
     };
     let mut state = fresh();
     for w in rx.iter() {
@@ -590,12 +591,7 @@ fn do_job(
             }
             if !builder.is_empty() {
                 match builder.finish() {
-                    Ok(b) => {
-                        done.batch = Some(match &config.projection {
-                            Some(p) => b.project(p).expect("projection indices are checked"),
-                            None => b,
-                        })
-                    }
+                    Ok(b) => done.batch = Some(b),
                     Err(e) => done.error = Some(Error::Internal(format!("building a batch: {e}"))),
                 }
             }

@@ -11,10 +11,11 @@ use arrow_array::{ArrayRef, ListArray, RecordBatch, StructArray};
 use arrow_buffer::{NullBuffer, OffsetBuffer};
 use arrow_schema::{ArrowError, DataType, Field};
 
+use super::keys::KeyTable;
 use super::schema::{correct_map_fields, schema};
-use super::table::{ColumnType, Fill, Rule, COLUMNS};
+use super::table::{ColumnType, Family, Fill, Rule, COLUMNS};
 use crate::record::convert::{to_float, to_int, to_string};
-use crate::record::event::{answers_of, correct_map_of, problem_id, CorrectMapEntry};
+use crate::record::event::{answers_of, correct_map, problem_id, CorrectMapEntry};
 use crate::record::get_payload::Answers;
 use crate::record::json::{write_object, Json, Kind, Parser};
 use crate::record::time::parse_time;
@@ -23,12 +24,30 @@ use crate::record::Record;
 
 /// The most top-level keys the table may give columns (a row's key slots live on the stack).
 const MAX_KEYS: usize = 32;
+/// The most payload keys the table's columns may read.
+const MAX_PAYLOAD_KEYS: usize = 64;
 
 /// Appends rows; `finish` makes the batch.
 pub struct BatchBuilder {
     /// One per column of the table, in schema order.
-    columns: Vec<ColumnBuilder>,
-    keys: TopLevelKeys,
+    columns: Vec<Slot>,
+    /// Whether a column's fill runs: it is returned, or its side effects are (a warning for
+    /// `warnings`, a refused value for `extra`).
+    run: Vec<bool>,
+    /// The columns returned, in the order asked for.
+    projection: Vec<usize>,
+    schema: arrow_schema::SchemaRef,
+    /// The top-level keys that have a column, and each column's ordinal among them.
+    keys: KeyTable,
+    key_of_column: Vec<Option<usize>>,
+    /// The payload keys the event columns read, and each column's ordinals among them.
+    payload_keys: KeyTable,
+    payload_keys_of_column: Vec<Vec<usize>>,
+    /// The event families, and each column's among them.
+    families: Vec<Family>,
+    family_of_column: Vec<Option<usize>>,
+    /// Whether some running column reads the payload object.
+    reads_payload: bool,
     /// Parses a `correct_map` given as JSON text.
     side: Parser,
     /// The row's warnings, reused.
@@ -36,39 +55,6 @@ pub struct BatchBuilder {
     /// JSON text being written, reused.
     text: String,
     rows: usize,
-}
-
-/// The top-level keys that have a column (`Fill::top_level_key`), by ordinal.
-struct TopLevelKeys {
-    names: Vec<&'static str>,
-    /// For each column, the ordinal of its key.
-    of_column: Vec<Option<usize>>,
-}
-
-impl TopLevelKeys {
-    fn from_table() -> TopLevelKeys {
-        let mut names = Vec::new();
-        let of_column = COLUMNS
-            .iter()
-            .map(|c| {
-                c.fill.top_level_key().map(|k| {
-                    names.push(k);
-                    names.len() - 1
-                })
-            })
-            .collect();
-        assert!(
-            names.len() <= MAX_KEYS,
-            "more top-level key columns than slots"
-        );
-        TopLevelKeys { names, of_column }
-    }
-
-    fn find(&self, key: &str) -> Option<usize> {
-        self.names
-            .iter()
-            .position(|k| k.len() == key.len() && *k == key)
-    }
 }
 
 enum ColumnBuilder {
@@ -121,40 +107,203 @@ impl ColumnBuilder {
         }
     }
 
-    fn utf8(&mut self) -> &mut StringBuilder {
+    fn append_nulls(&mut self, n: usize) {
         match self {
-            ColumnBuilder::Utf8(b) => b,
-            _ => unreachable!("the table checks fill and type agree"),
-        }
-    }
-    fn int64(&mut self) -> &mut Int64Builder {
-        match self {
-            ColumnBuilder::Int64(b) => b,
-            _ => unreachable!("the table checks fill and type agree"),
-        }
-    }
-    fn float64(&mut self) -> &mut Float64Builder {
-        match self {
-            ColumnBuilder::Float64(b) => b,
-            _ => unreachable!("the table checks fill and type agree"),
+            ColumnBuilder::Utf8(b) => b.append_nulls(n),
+            ColumnBuilder::Int64(b) => b.append_nulls(n),
+            ColumnBuilder::Float64(b) => b.append_nulls(n),
+            ColumnBuilder::Timestamp(b) => b.append_nulls(n),
+            ColumnBuilder::EventId(b) => b.append_nulls(n),
+            ColumnBuilder::StringList(b) => b.append_nulls(n),
+            ColumnBuilder::CorrectMap(b) => b.append_nulls(n),
+            ColumnBuilder::Answers(b) => b.append_nulls(n).expect("keys and values stay in step"),
         }
     }
 }
 
+/// A column's builder and the nulls not yet written to it: most event columns are null in
+/// most rows, and one `append_nulls` for a run costs less than one `append_null` per row.
+struct Slot {
+    builder: ColumnBuilder,
+    pending_nulls: usize,
+}
+
+impl Slot {
+    fn null(&mut self) {
+        self.pending_nulls += 1;
+    }
+
+    /// The builder, with the pending nulls written.
+    #[inline]
+    fn builder(&mut self) -> &mut ColumnBuilder {
+        if self.pending_nulls > 0 {
+            self.write_pending_nulls();
+        }
+        &mut self.builder
+    }
+
+    #[inline(never)]
+    fn write_pending_nulls(&mut self) {
+        self.builder.append_nulls(self.pending_nulls);
+        self.pending_nulls = 0;
+    }
+
+    fn str(&mut self, v: Option<&str>) {
+        match v {
+            Some(v) => self.utf8().append_value(v),
+            None => self.null(),
+        }
+    }
+
+    fn int(&mut self, v: Option<i64>) {
+        match v {
+            None => self.null(),
+            Some(v) => match self.builder() {
+                ColumnBuilder::Int64(b) => b.append_value(v),
+                _ => unreachable!("the table checks fill and type agree"),
+            },
+        }
+    }
+
+    fn float(&mut self, v: Option<f64>) {
+        match v {
+            None => self.null(),
+            Some(v) => match self.builder() {
+                ColumnBuilder::Float64(b) => b.append_value(v),
+                _ => unreachable!("the table checks fill and type agree"),
+            },
+        }
+    }
+
+    fn utf8(&mut self) -> &mut StringBuilder {
+        match self.builder() {
+            ColumnBuilder::Utf8(b) => b,
+            _ => unreachable!("the table checks fill and type agree"),
+        }
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        self.builder();
+        self.builder.finish()
+    }
+}
+
 impl Default for BatchBuilder {
+    /// A builder of every column.
     fn default() -> Self {
+        BatchBuilder::new(None)
+    }
+}
+
+impl BatchBuilder {
+    /// A builder of the given columns (indexes into the table, in the order wanted), or of
+    /// all. Only the fills these need run.
+    pub fn new(projection: Option<&[usize]>) -> BatchBuilder {
+        let projection: Vec<usize> = match projection {
+            Some(p) => p.to_vec(),
+            None => (0..COLUMNS.len()).collect(),
+        };
+        let wanted = |f: fn(&Fill) -> bool| projection.iter().any(|&i| f(&COLUMNS[i].fill));
+        let all = wanted(|f| matches!(f, Fill::Warnings));
+        let extra = wanted(|f| matches!(f, Fill::Extra));
+        let run: Vec<bool> = COLUMNS
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                all || projection.contains(&i) || (extra && c.fill.top_level_key().is_some())
+            })
+            .collect();
+        let schema = if projection.len() == COLUMNS.len()
+            && projection.iter().enumerate().all(|(i, &p)| i == p)
+        {
+            schema()
+        } else {
+            Arc::new(
+                schema()
+                    .project(&projection)
+                    .expect("projection indexes are columns"),
+            )
+        };
+        let mut key_names = Vec::new();
+        let key_of_column = COLUMNS
+            .iter()
+            .map(|c| {
+                c.fill.top_level_key().map(|k| {
+                    key_names.push(k);
+                    key_names.len() - 1
+                })
+            })
+            .collect();
+        assert!(
+            key_names.len() <= MAX_KEYS,
+            "more top-level key columns than slots"
+        );
+        let mut payload_names: Vec<&'static str> = Vec::new();
+        let payload_keys_of_column = COLUMNS
+            .iter()
+            .map(|c| {
+                c.fill
+                    .payload_keys()
+                    .iter()
+                    .map(|k| match payload_names.iter().position(|n| n == k) {
+                        Some(i) => i,
+                        None => {
+                            payload_names.push(k);
+                            payload_names.len() - 1
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        assert!(
+            payload_names.len() <= MAX_PAYLOAD_KEYS,
+            "more payload keys than slots"
+        );
+        let mut families: Vec<Family> = Vec::new();
+        let family_of_column = COLUMNS
+            .iter()
+            .map(|c| match c.fill {
+                Fill::Payload { family, .. } if family.has.is_some() => {
+                    Some(match families.iter().position(|f| f.name == family.name) {
+                        Some(i) => i,
+                        None => {
+                            families.push(family);
+                            families.len() - 1
+                        }
+                    })
+                }
+                _ => None,
+            })
+            .collect();
+        let reads_payload = COLUMNS
+            .iter()
+            .zip(&run)
+            .any(|(c, run)| *run && !c.fill.payload_keys().is_empty());
         BatchBuilder {
-            columns: COLUMNS.iter().map(|c| ColumnBuilder::new(c.ty)).collect(),
-            keys: TopLevelKeys::from_table(),
+            columns: COLUMNS
+                .iter()
+                .map(|c| Slot {
+                    builder: ColumnBuilder::new(c.ty),
+                    pending_nulls: 0,
+                })
+                .collect(),
+            run,
+            projection,
+            schema,
+            keys: KeyTable::new(key_names),
+            key_of_column,
+            payload_keys: KeyTable::new(payload_names),
+            payload_keys_of_column,
+            families,
+            family_of_column,
+            reads_payload,
             side: Parser::default(),
             warnings: Warnings::default(),
             text: String::new(),
             rows: 0,
         }
     }
-}
 
-impl BatchBuilder {
     pub fn len(&self) -> usize {
         self.rows
     }
@@ -167,16 +316,46 @@ impl BatchBuilder {
         self.rows += 1;
         let Self {
             columns,
+            run,
             keys,
+            key_of_column,
+            payload_keys,
+            payload_keys_of_column,
+            families,
+            family_of_column,
+            reads_payload,
             side,
             warnings,
             text,
             ..
         } = self;
+        // The values of the top-level keys that have columns; whether any key has none.
         let mut slots: [Option<Json>; MAX_KEYS] = [None; MAX_KEYS];
+        let mut unclaimed = false;
         for (k, v) in rec.entries.clone() {
-            if let Some(i) = keys.find(k) {
-                slots[i] = Some(v);
+            match keys.find(k) {
+                Some(i) => slots[i] = Some(v),
+                None => unclaimed = true,
+            }
+        }
+        // The values of the payload keys the event columns read, in one pass; and which
+        // families the event type is in.
+        let mut payload_slots: [Option<Json>; MAX_PAYLOAD_KEYS] = [None; MAX_PAYLOAD_KEYS];
+        let mut in_family = 0u64;
+        let event_type = rec.event_type.as_deref();
+        let payload_object = rec.payload.object().filter(|_| *reads_payload);
+        if let Some(obj) = payload_object {
+            if let Kind::Object(entries) = obj.kind() {
+                for (k, v) in entries {
+                    if let Some(i) = payload_keys.find(k) {
+                        payload_slots[i] = Some(v);
+                    }
+                }
+            }
+            for (i, f) in families.iter().enumerate() {
+                if f.includes(event_type) {
+                    in_family |= 1 << i;
+                }
             }
         }
         // Top-level keys whose value its column refused: they are kept in `extra`.
@@ -184,15 +363,28 @@ impl BatchBuilder {
         warnings.0.clear();
         warnings.0.extend_from_slice(&rec.repairs.0);
         let w = warnings;
-        let event_type = rec.event_type.as_deref();
-        for ((column, b), key) in COLUMNS.iter().zip(columns.iter_mut()).zip(&keys.of_column) {
+        for (i, column) in COLUMNS.iter().enumerate() {
+            if !run[i] {
+                continue;
+            }
+            let b = &mut columns[i];
+            let key = key_of_column[i];
             let slot = key.and_then(|k| slots[k]);
             let mut refuse = || refused |= 1 << key.expect("a column with a key");
-            match column.fill {
+            // The column's n-th payload key's value, when the payload is an object of its
+            // family.
+            let payload_value = |n: usize| {
+                payload_object?;
+                if family_of_column[i].is_some_and(|f| in_family & (1 << f) == 0) {
+                    return None;
+                }
+                payload_slots[payload_keys_of_column[i][n]]
+            };
+            match &column.fill {
                 Fill::Source => b.utf8().append_value(source),
-                Fill::Server => b.utf8().append_option(server),
-                Fill::Line => b.int64().append_value(line as i64),
-                Fill::EventId => match b {
+                Fill::Server => b.str(server),
+                Fill::Line => b.int(Some(line as i64)),
+                Fill::EventId => match b.builder() {
                     ColumnBuilder::EventId(b) => b
                         .append_value(rec.event_id)
                         .expect("event ids are 16 bytes"),
@@ -212,9 +404,12 @@ impl BatchBuilder {
                             None
                         }
                     });
-                    match b {
-                        ColumnBuilder::Timestamp(b) => b.append_option(time),
-                        _ => unreachable!("the table checks fill and type agree"),
+                    match time {
+                        None => b.null(),
+                        Some(t) => match b.builder() {
+                            ColumnBuilder::Timestamp(b) => b.append_value(t),
+                            _ => unreachable!("the table checks fill and type agree"),
+                        },
                     }
                 }
                 Fill::Key(_) => {
@@ -225,28 +420,35 @@ impl BatchBuilder {
                         }
                         value
                     });
-                    b.utf8().append_option(value);
+                    b.str(value.as_deref());
                 }
-                Fill::CourseId => b.utf8().append_option(rec.course_id.as_deref()),
-                Fill::OrgId => b.utf8().append_option(rec.org_id.as_deref()),
+                Fill::CourseId => b.str(rec.course_id.as_deref()),
+                Fill::OrgId => b.str(rec.org_id.as_deref()),
                 Fill::UserId => {
                     let v = rec.context_user_id.and_then(|v| to_int(v, column.name, w));
-                    b.int64().append_option(v);
+                    b.int(v);
                 }
                 Fill::Context => match rec.context.map(|c| (c, c.kind())) {
-                    Some((c, Kind::Object(_))) => {
-                        text.clear();
-                        c.write_json(text);
-                        b.utf8().append_value(&*text);
-                    }
+                    Some((c, Kind::Object(_))) => match rec.context_text {
+                        Some(source) => b.utf8().append_value(source),
+                        None => {
+                            text.clear();
+                            c.write_json(text);
+                            b.utf8().append_value(&*text);
+                        }
+                    },
                     Some((_, kind)) => {
                         w.cannot(column.name, &kind, Target::Object);
                         refuse();
-                        b.utf8().append_null();
+                        b.null();
                     }
-                    None => b.utf8().append_null(),
+                    None => b.null(),
                 },
                 Fill::Extra => {
+                    if !unclaimed && refused == 0 {
+                        b.null();
+                        continue;
+                    }
                     let extra = rec
                         .entries
                         .clone()
@@ -256,114 +458,111 @@ impl BatchBuilder {
                         write_object(extra, text);
                         b.utf8().append_value(&*text);
                     } else {
-                        b.utf8().append_null();
+                        b.null();
                     }
                 }
                 Fill::Event => {
                     match rec.event.map(|e| (e, e.kind())) {
                         Some((_, Kind::Str(s))) => b.utf8().append_value(s),
+                        Some((_, _)) if rec.event_text.is_some() => b.str(rec.event_text),
                         Some((e, _)) => {
                             text.clear();
                             e.write_json(text);
                             b.utf8().append_value(&*text);
                         }
-                        None => b.utf8().append_null(),
+                        None => b.null(),
                     }
                     w.0.extend_from_slice(&rec.payload_warnings.0);
                 }
-                Fill::Payload { family, keys, rule } => {
-                    let value = rec
-                        .payload
-                        .object()
-                        .filter(|_| family.includes(event_type))
-                        .and_then(|obj| obj.get_first_of(keys));
+                Fill::Payload { keys, rule, .. } => {
+                    let value = (0..keys.len()).find_map(payload_value);
                     match rule {
                         Rule::String => {
                             let v = value.and_then(|v| to_string(v, column.name, w).0);
-                            b.utf8().append_option(v);
+                            b.str(v.as_deref());
                         }
-                        Rule::Int => {
-                            let v = value.and_then(|v| to_int(v, column.name, w));
-                            b.int64().append_option(v);
-                        }
-                        Rule::Float => {
-                            let v = value.and_then(|v| to_float(v, column.name, w));
-                            b.float64().append_option(v);
-                        }
+                        Rule::Int => b.int(value.and_then(|v| to_int(v, column.name, w))),
+                        Rule::Float => b.float(value.and_then(|v| to_float(v, column.name, w))),
                         Rule::JsonText => match value.filter(|v| !v.is_null()) {
                             Some(v) => {
                                 text.clear();
                                 v.write_json(text);
                                 b.utf8().append_value(&*text);
                             }
-                            None => b.utf8().append_null(),
+                            None => b.null(),
                         },
                     }
                 }
                 Fill::ProblemId => {
-                    let v = problem_id(rec.payload, event_type, w);
-                    b.utf8().append_option(v);
+                    let v = problem_id(payload_value(0), payload_value(1), event_type, w);
+                    b.str(v.as_deref());
                 }
-                Fill::CorrectMap => {
-                    let v = correct_map_of(rec.payload, side, w);
-                    match b {
-                        ColumnBuilder::CorrectMap(b) => b.append(v.as_deref()),
+                Fill::CorrectMap => match payload_value(0).and_then(|v| correct_map(v, side, w)) {
+                    None => b.null(),
+                    Some(v) => match b.builder() {
+                        ColumnBuilder::CorrectMap(b) => b.append(Some(&v)),
                         _ => unreachable!("the table checks fill and type agree"),
-                    }
-                }
-                Fill::Answers => {
-                    let v = answers_of(rec.payload, event_type, w);
-                    match b {
-                        ColumnBuilder::Answers(b) => append_answers(b, v.as_ref()),
-                        _ => unreachable!("the table checks fill and type agree"),
-                    }
-                }
-                Fill::Warnings => match b {
-                    ColumnBuilder::StringList(b) => {
-                        if w.is_empty() {
-                            b.append(false);
-                        } else {
-                            for warning in &w.0 {
-                                use std::fmt::Write;
-                                let _ = write!(b.values(), "{warning}");
-                                b.values().append_value("");
-                            }
-                            b.append(true);
-                        }
-                    }
-                    _ => unreachable!("the table checks fill and type agree"),
+                    },
                 },
+                Fill::Answers => match answers_of(rec.payload, payload_value(0), event_type, w) {
+                    None => b.null(),
+                    Some(v) => match b.builder() {
+                        ColumnBuilder::Answers(b) => append_answers(b, &v),
+                        _ => unreachable!("the table checks fill and type agree"),
+                    },
+                },
+                Fill::Warnings => {
+                    if w.is_empty() {
+                        b.null();
+                        continue;
+                    }
+                    let ColumnBuilder::StringList(b) = b.builder() else {
+                        unreachable!("the table checks fill and type agree")
+                    };
+                    for warning in &w.0 {
+                        use std::fmt::Write;
+                        let _ = write!(b.values(), "{warning}");
+                        b.values().append_value("");
+                    }
+                    b.append(true);
+                }
             }
         }
     }
 
-    /// The batch of everything appended so far, in schema order; the builder starts afresh.
+    /// The batch of everything appended so far, with the columns asked for; the builder
+    /// starts afresh.
     pub fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
         self.rows = 0;
-        let columns: Vec<ArrayRef> = self.columns.iter_mut().map(ColumnBuilder::finish).collect();
+        let mut arrays: Vec<Option<ArrayRef>> = self
+            .columns
+            .iter_mut()
+            .zip(&self.run)
+            .map(|(c, run)| run.then(|| c.finish()))
+            .collect();
+        let columns = self
+            .projection
+            .iter()
+            .map(|&i| arrays[i].take().expect("a returned column runs"))
+            .collect();
         // try_new checks every type against THE schema, nested fields included.
-        RecordBatch::try_new(schema(), columns)
+        RecordBatch::try_new(self.schema.clone(), columns)
     }
 }
 
 fn append_answers(
     b: &mut MapBuilder<StringBuilder, ListBuilder<StringBuilder>>,
-    answers: Option<&Answers>,
+    answers: &Answers,
 ) {
-    match answers {
-        Some(answers) => {
-            for (k, values) in answers {
-                b.keys().append_value(k);
-                let list = b.values();
-                for v in values {
-                    list.values().append_option(v.as_deref());
-                }
-                list.append(true);
-            }
-            b.append(true).expect("keys and values stay in step");
+    for (k, values) in answers {
+        b.keys().append_value(k);
+        let list = b.values();
+        for v in values {
+            list.values().append_option(v.as_deref());
         }
-        None => b.append(false).expect("keys and values stay in step"),
+        list.append(true);
     }
+    b.append(true).expect("keys and values stay in step");
 }
 
 /// Finishes a string column and starts the next batch's with room for as much: a finished
@@ -411,6 +610,12 @@ impl CorrectMapBuilder {
         }
         self.offsets.push(self.entries);
         self.valid.push(entries.is_some());
+    }
+
+    fn append_nulls(&mut self, n: usize) {
+        for _ in 0..n {
+            self.append(None);
+        }
     }
 
     fn finish(&mut self) -> ArrayRef {
@@ -526,6 +731,9 @@ mod tests {
         );
         assert_eq!(cell(&b, "user_id"), "42");
         assert_eq!(cell(&b, "context"), r#"{"user_id":"42"}"#);
+        let b = row(r#"{"context": {"user_id" : "42", "a":[1, 2.50]} , "event": [ 1e400 ]}"#);
+        assert_eq!(cell(&b, "context"), r#"{"user_id" : "42", "a":[1, 2.50]}"#);
+        assert_eq!(cell(&b, "event"), "[ 1e400 ]");
     }
 
     #[test]
@@ -538,12 +746,12 @@ mod tests {
     }
 
     #[test]
-    fn string_event_is_kept_verbatim_and_object_event_as_compact_json() {
+    fn string_event_is_kept_verbatim_and_any_other_as_its_source_text() {
         assert_eq!(
             cells(r#"{"event":"{\"a\": 1}"}"#, &["event"]),
             [r#"{"a": 1}"#]
         );
-        assert_eq!(cells(r#"{"event":{"a": 1}}"#, &["event"]), [r#"{"a":1}"#]);
+        assert_eq!(cells(r#"{"event":{"a": 1}}"#, &["event"]), [r#"{"a": 1}"#]);
         assert_eq!(cells(r#"{"event":null}"#, &["event"]), ["~"]);
     }
 
@@ -676,6 +884,62 @@ mod tests {
             r#"{"problem":"i4x://MITx/6.00x/problem/L15"}"#,
         );
         assert_eq!(cells(&line, &["problem_id"]), ["~"]);
+    }
+
+    #[test]
+    fn modern_event_fields() {
+        let line = event_line(
+            "seek_video",
+            r#""{\"id\":\"v\",\"old_time\":2.545294,\"new_time\":141,\"type\":\"onSlideSeek\",\"code\":\"b7x\"}""#,
+        );
+        assert_eq!(
+            cells(
+                &line,
+                &["video_old_time", "video_new_time", "video_seek_type"]
+            ),
+            ["2.545294", "141", "onSlideSeek"]
+        );
+        let line = event_line(
+            "speed_change_video",
+            r#""{\"current_time\": 34.47, \"old_speed\": \"1.0\", \"new_speed\": \"2.0\"}""#,
+        );
+        assert_eq!(
+            cells(&line, &["video_old_speed", "video_new_speed", "video_time"]),
+            ["1.0", "2.0", "34.47"]
+        );
+        let line = event_line(
+            "edx.course.enrollment.mode_changed",
+            r#"{"course_id":"course-v1:A+B+C","user_id":2,"mode":"verified"}"#,
+        );
+        assert_eq!(
+            cells(&line, &["enrollment_mode", "course_id", "org_id"]),
+            ["verified", "course-v1:A+B+C", "A"]
+        );
+        let line = event_line(
+            "edx.ui.lms.link_clicked",
+            r#""{\"target_url\": \"http://x/progress\", \"current_url\": \"http://x/\"}""#,
+        );
+        assert_eq!(cells(&line, &["target_url"]), ["http://x/progress"]);
+        let line = event_line(
+            "edx.grades.problem.submitted",
+            r#"{"weighted_earned":1,"weighted_possible":"2.5","problem_id":"p"}"#,
+        );
+        assert_eq!(
+            cells(
+                &line,
+                &["weighted_earned", "weighted_possible", "problem_id"]
+            ),
+            ["1", "2.5", "p"]
+        );
+        // Another family's event leaves them null.
+        let line = event_line(
+            "play_video",
+            r#"{"mode":"honor","target_url":"u","weighted_earned":1}"#,
+        );
+        assert_eq!(
+            cells(&line, &["enrollment_mode", "target_url", "weighted_earned"]),
+            ["~", "~", "~"]
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Typed values → Arrow: THE column table, the schema derived from it, and the batch builder.
 
 pub mod builder;
+mod keys;
 pub mod schema;
 pub mod table;
 

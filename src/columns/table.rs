@@ -158,6 +158,7 @@ impl Fill {
             Fill::EventId => n.event_id = true,
             Fill::CourseId | Fill::OrgId => n.course_org = true,
             Fill::UserId => n.user_id = true,
+            Fill::Context | Fill::Event => n.json_text = true,
             Fill::Payload { .. } | Fill::ProblemId | Fill::CorrectMap | Fill::Answers => {
                 n.payload = true
             }
@@ -175,6 +176,17 @@ impl Fill {
             Fill::Context => Some("context"),
             Fill::Event => Some("event"),
             _ => None,
+        }
+    }
+
+    /// The keys of the payload object this column reads, in order of preference.
+    pub fn payload_keys(&self) -> &'static [&'static str] {
+        match self {
+            Fill::Payload { keys, .. } => keys,
+            Fill::ProblemId => &["problem_id", "problem"],
+            Fill::CorrectMap => &["correct_map"],
+            Fill::Answers => &["answers"],
+            _ => &[],
         }
     }
 
@@ -276,9 +288,9 @@ pub const COLUMNS: &[Column] = &[
     col("course_id", T::Utf8, Fill::CourseId, "From `context.course_id`; else the event payload's `course_id` (`edx.bookmark.*`, enrollment events); else from a course URL in `page` or a URL-shaped `event_type` (`course-v1:Org+Num+Run` or `Org/Num/Run`)."),
     col("org_id", T::Utf8, Fill::OrgId, "From `context.org_id`; else the organisation part of course_id."),
     col("user_id", T::Int64, Fill::UserId, "From `context.user_id` (numeric strings accepted)."),
-    col("context", T::Utf8, Fill::Context, "Compact JSON text of the whole `context` object; null when absent."),
+    col("context", T::Utf8, Fill::Context, "The `context` object as JSON text, as the line writes it; null when absent."),
     col("extra", T::Utf8, Fill::Extra, "Compact JSON text of an object holding every top-level key no column covers (and any value a column could not hold); null when none."),
-    col("event", T::Utf8, Fill::Event, "The event payload as text: a string event verbatim, any other JSON value as compact JSON; null when absent."),
+    col("event", T::Utf8, Fill::Event, "The event payload as text: a string event verbatim, any other JSON value as the line writes it; null when absent."),
     // Event fields (contract §4): from the decoded payload
     col("problem_id", T::Utf8, Fill::ProblemId, "`problem_id` of the payload; for problem_show, `problem`."),
     payload("success", ANY, &["success"], Rule::String, "`success` (correct / incorrect)."),
@@ -290,6 +302,11 @@ pub const COLUMNS: &[Column] = &[
     payload("video_code", VIDEO, &["code"], Rule::String, "`code` of video events (YouTube id)."),
     payload("video_speed", VIDEO, &["speed"], Rule::String, "`speed` of video events."),
     payload("video_time", VIDEO, &["currentTime", "current_time"], Rule::Float, "`currentTime` (or `current_time`) of video events, in seconds."),
+    payload("video_old_time", VIDEO, &["old_time"], Rule::Float, "`old_time` of video seeks (`seek_video`, `edx.video.position.changed`), in seconds."),
+    payload("video_new_time", VIDEO, &["new_time"], Rule::Float, "`new_time` of video seeks, in seconds."),
+    payload("video_seek_type", VIDEO, &["type"], Rule::String, "`type` of video seeks (`onSlideSeek`, `onSkipSeek`, ...)."),
+    payload("video_old_speed", VIDEO, &["old_speed"], Rule::String, "`old_speed` of `speed_change_video`."),
+    payload("video_new_speed", VIDEO, &["new_speed"], Rule::String, "`new_speed` of `speed_change_video`."),
     payload("book_type", BOOK, &["type"], Rule::String, "`type` of `book` events (gotopage, nextpage, ...)."),
     payload("book_old", BOOK, &["old"], Rule::Int, "`old` page of `book` events."),
     payload("book_new", BOOK, &["new"], Rule::Int, "`new` page of `book` events."),
@@ -299,6 +316,10 @@ pub const COLUMNS: &[Column] = &[
     payload("location", RUBRIC, &["location"], Rule::String, "`location` of rubric_select and the oe_ / peer_grading_ / staff_grading_ events."),
     payload("rubric_category", RUBRIC, &["category"], Rule::Int, "`category` of rubric_select and the oe_ / peer_grading_ / staff_grading_ events."),
     payload("selected_value", RUBRIC, &["value"], Rule::Int, "`value` of rubric_select and the oe_ / peer_grading_ / staff_grading_ events."),
+    payload("enrollment_mode", ENROLLMENT, &["mode"], Rule::String, "`mode` of `edx.course.enrollment.*` events (audit, honor, verified, ...)."),
+    payload("target_url", UI_LMS, &["target_url"], Rule::String, "`target_url` of `edx.ui.lms.*` events (`link_clicked`, `outline.selected`)."),
+    payload("weighted_earned", GRADES_PROBLEM, &["weighted_earned"], Rule::Float, "`weighted_earned` of `edx.grades.problem.*` events."),
+    payload("weighted_possible", GRADES_PROBLEM, &["weighted_possible"], Rule::Float, "`weighted_possible` of `edx.grades.problem.*` events."),
     col("warnings", T::StringList, Fill::Warnings, "Soft problems with this row (undecodable JSON-looking event, unparseable time, stripped damage, replaced invalid UTF-8, unconvertible values); null when none."),
 ];
 

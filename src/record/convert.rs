@@ -24,6 +24,10 @@ pub fn to_string<'a>(
     column: &'static str,
     warnings: &mut Warnings,
 ) -> (Option<Cow<'a, str>>, bool) {
+    // Most values are strings: no need to unpack the others.
+    if let Some(s) = v.as_str_fast() {
+        return (Some(Cow::Borrowed(s)), false);
+    }
     let kind = v.kind();
     match kind {
         Kind::Str(s) => (Some(Cow::Borrowed(s)), false),

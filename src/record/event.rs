@@ -119,14 +119,14 @@ impl<'a> Payload<'a> {
     }
 }
 
-/// `problem_id` of the payload; for problem_show without one, `problem`.
+/// `problem_id` of the payload (its value of `problem_id` and of `problem` given); for
+/// problem_show without one, `problem`.
 pub fn problem_id<'a>(
-    payload: Payload<'a>,
+    problem_id: Option<Json<'a>>,
+    problem: Option<Json<'a>>,
     event_type: Option<&str>,
     w: &mut Warnings,
 ) -> Option<Cow<'a, str>> {
-    let obj = payload.object()?;
-    let [problem_id, problem] = obj.lookup(&["problem_id", "problem"]);
     match problem_id.filter(|v| !v.is_null()) {
         Some(v) => to_string(v, "problem_id", w).0,
         None if event_type == Some("problem_show") => {
@@ -136,15 +136,16 @@ pub fn problem_id<'a>(
     }
 }
 
-/// The answers column: the payload's `answers`, or for the problem events whose payload is
-/// a GET string, that string decoded.
+/// The answers column: an object payload's `answers` (its value given), or for the problem
+/// events whose payload is a GET string, that string decoded.
 pub fn answers_of<'a>(
     payload: Payload<'a>,
+    answers_value: Option<Json<'a>>,
     event_type: Option<&str>,
     w: &mut Warnings,
 ) -> Option<Answers<'a>> {
-    if let Some(obj) = payload.object() {
-        return obj.get("answers").and_then(|a| answers(a, w));
+    if payload.object().is_some() {
+        return answers_value.and_then(|a| answers(a, w));
     }
     if !event_type.is_some_and(carries_get_answers) {
         return None;
@@ -153,15 +154,6 @@ pub fn answers_of<'a>(
         .get_candidate()
         .filter(|s| s.contains('='))
         .and_then(|s| non_empty(decode_get_payload(s)))
-}
-
-/// The correct_map column: the payload's `correct_map`.
-pub fn correct_map_of<'a>(
-    payload: Payload<'a>,
-    parser: &mut Parser,
-    w: &mut Warnings,
-) -> Option<Vec<CorrectMapEntry<'a>>> {
-    correct_map(payload.object()?.get("correct_map")?, parser, w)
 }
 
 fn non_empty(a: Answers<'_>) -> Option<Answers<'_>> {
@@ -193,7 +185,8 @@ fn answers<'a>(v: Json<'a>, w: &mut Warnings) -> Option<Answers<'a>> {
     }
 }
 
-fn correct_map<'a>(
+/// The correct_map column from the payload's `correct_map` value.
+pub fn correct_map<'a>(
     v: Json<'a>,
     parser: &mut Parser,
     w: &mut Warnings,

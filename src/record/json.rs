@@ -55,6 +55,7 @@ pub struct Doc<'s> {
     tape: Option<Tape<'s>>,
     slot: &'s mut Option<Tape<'static>>,
     exact: Option<&'s serde_json::Value>,
+    structurals: Option<&'s [u32]>,
 }
 
 impl Doc<'_> {
@@ -64,6 +65,12 @@ impl Doc<'_> {
             (None, Some(v)) => Json::Exact(v),
             (None, None) => unreachable!("a Doc holds a tape or an exact value"),
         }
+    }
+
+    /// The offsets of the text's structural characters and value starts, from the fast path;
+    /// None from the exact path.
+    pub fn structurals(&self) -> Option<&[u32]> {
+        self.structurals
     }
 }
 
@@ -83,16 +90,21 @@ impl Parser {
             tape,
             exact,
         } = self;
+        // The copy simd-json parses in place, padded as it needs (so it makes no copy of
+        // its own).
         input.clear();
         input.extend_from_slice(text);
+        input.resize(text.len() + simd_json::INPUT_PADDING, b' ');
         let mut t: Tape<'s> = tape.take().unwrap_or_else(Tape::null).reset();
-        match simd_json::fill_tape(input, buffers, &mut t) {
+        match simd_json::fill_tape_padded(input, text.len(), buffers, &mut t) {
             Ok(()) => {
+                let buffers: &'s Buffers = buffers;
                 return Ok(Doc {
                     tape: Some(t),
                     slot: tape,
                     exact: None,
-                })
+                    structurals: Some(buffers.structural_indexes()),
+                });
             }
             Err(e) => {
                 *tape = Some(t.reset());
@@ -116,6 +128,7 @@ impl Parser {
             tape: None,
             slot: tape,
             exact: Some(exact),
+            structurals: None,
         })
     }
 }
@@ -234,6 +247,19 @@ impl<'a> Json<'a> {
         }
     }
 
+    /// The string, when this is one on the tape (None otherwise, strings of the exact path
+    /// included): a cheap first check for the common case.
+    #[inline]
+    pub fn as_str_fast(self) -> Option<&'a str> {
+        match self {
+            Json::Tape(nodes) => match nodes[0] {
+                Node::String(s) => Some(s),
+                _ => None,
+            },
+            Json::Exact(_) => None,
+        }
+    }
+
     pub fn is_null(self) -> bool {
         matches!(self.kind(), Kind::Null)
     }
@@ -258,23 +284,6 @@ impl<'a> Json<'a> {
             }
         }
         found
-    }
-
-    /// The value of the first of `keys` that this object has (the last value when that key
-    /// repeats), in one pass over its entries; None when it has none or is not an object.
-    pub fn get_first_of(self, keys: &[&str]) -> Option<Json<'a>> {
-        let Kind::Object(entries) = self.kind() else {
-            return None;
-        };
-        let mut found: Option<(usize, Json<'a>)> = None;
-        for (k, v) in entries {
-            if let Some(i) = keys.iter().position(|key| *key == k) {
-                if found.is_none_or(|(best, _)| i <= best) {
-                    found = Some((i, v));
-                }
-            }
-        }
-        found.map(|(_, v)| v)
     }
 
     /// Compact JSON text of this value, appended to `out`.

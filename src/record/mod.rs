@@ -6,6 +6,7 @@ pub mod course;
 pub mod event;
 pub mod get_payload;
 pub mod json;
+pub mod raw;
 pub mod time;
 pub mod warning;
 
@@ -34,6 +35,10 @@ pub struct Record<'a> {
     pub context_user_id: Option<Json<'a>>,
     /// `event` when present and not null.
     pub event: Option<Json<'a>>,
+    /// The line's own text of `context` when it is an object, and of `event` when it is not a
+    /// string (when asked for: `Needs::json_text`).
+    pub context_text: Option<&'a str>,
+    pub event_text: Option<&'a str>,
     /// course_id and org_id of §5, when asked for (`Needs::course_org`).
     pub course_id: Option<Cow<'a, str>>,
     pub org_id: Option<Cow<'a, str>>,
@@ -65,6 +70,8 @@ pub struct Needs {
     pub user_id: bool,
     /// Decode the event (§4).
     pub payload: bool,
+    /// Find the source text of `context` and a non-string `event`.
+    pub json_text: bool,
 }
 
 impl Needs {
@@ -73,6 +80,7 @@ impl Needs {
         course_org: false,
         user_id: false,
         payload: false,
+        json_text: false,
     };
 
     pub const ALL: Needs = Needs {
@@ -80,6 +88,7 @@ impl Needs {
         course_org: true,
         user_id: true,
         payload: true,
+        json_text: true,
     };
 
     /// What either needs.
@@ -89,6 +98,7 @@ impl Needs {
             course_org: self.course_org || other.course_org,
             user_id: self.user_id || other.user_id,
             payload: self.payload || other.payload,
+            json_text: self.json_text || other.json_text,
         }
     }
 }
@@ -185,6 +195,8 @@ pub struct LineReader {
     event: Parser,
     needs: Needs,
     filter: Option<std::sync::Arc<EventTypeFilter>>,
+    /// The top-level pairs' source spans, reused from line to line.
+    pairs: Vec<raw::Pair>,
 }
 
 impl LineReader {
@@ -213,7 +225,7 @@ impl LineReader {
         if nul_stripped {
             repairs.push(Warning::NulStripped);
         }
-        let text: Cow<str> = match std::str::from_utf8(core) {
+        let text: Cow<str> = match simdutf8::basic::from_utf8(core) {
             Ok(s) => Cow::Borrowed(s),
             Err(_) => {
                 repairs.push(Warning::InvalidUtf8);
@@ -228,9 +240,10 @@ impl LineReader {
                 None => return Err(NotARow::Reject(RejectReason::NotAnObject)),
             }
         };
+        let object_text = &text[start..];
         let doc = self
             .line
-            .parse(text[start..].as_bytes())
+            .parse(object_text.as_bytes())
             .map_err(|e| match e {
                 JsonError::TooDeep => NotARow::Reject(RejectReason::TooDeep),
                 JsonError::Invalid(m) if start > 0 => {
@@ -265,6 +278,16 @@ impl LineReader {
             .unwrap_or_default();
         let ctx_course = ctx_course.and_then(non_empty_str);
         let page = top.page.and_then(string_value);
+        let context_is_object = context_object.is_some();
+        let event_is_json = top.event.is_some_and(|e| e.as_str().is_none());
+        let (mut context_text, mut event_text) = (None, None);
+        if needs.json_text && (context_is_object || event_is_json) {
+            self.pairs.clear();
+            raw::top_level_pairs(object_text.as_bytes(), doc.structurals(), &mut self.pairs);
+            let text_of = |key| raw::last_value(object_text, &self.pairs, key);
+            context_text = context_is_object.then(|| text_of("context")).flatten();
+            event_text = event_is_json.then(|| text_of("event")).flatten();
+        }
         let parts = Parts {
             event_id,
             repairs,
@@ -272,6 +295,8 @@ impl LineReader {
             context: top.context,
             context_user_id: ctx_user.filter(|_| needs.user_id),
             event: top.event,
+            context_text,
+            event_text,
         };
         // The payload is decoded for the event columns, and for course_id when context has
         // none (§5: the payload's own course_id comes next).
@@ -296,6 +321,8 @@ impl LineReader {
                 context: parts.context,
                 context_user_id: parts.context_user_id,
                 event: parts.event,
+                context_text: parts.context_text,
+                event_text: parts.event_text,
                 course_id,
                 org_id,
                 payload: if needs.payload {
@@ -330,6 +357,8 @@ struct Parts<'a> {
     context: Option<Json<'a>>,
     context_user_id: Option<Json<'a>>,
     event: Option<Json<'a>>,
+    context_text: Option<&'a str>,
+    event_text: Option<&'a str>,
 }
 
 /// The top-level values the reader itself looks at (the last one when a key repeats); nulls
