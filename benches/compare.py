@@ -142,6 +142,8 @@ def job_reference(src):
 
 FRESH_SCRIPT = r"""
 import json, sys, time
+if sys.argv[2:] == ["pandas-first"]:
+    import pandas  # noqa: F401  (diagnostic: the first read without pandas' import in it)
 t0 = time.perf_counter()
 import edxlog
 t_import = time.perf_counter() - t0
@@ -154,12 +156,14 @@ print(json.dumps({"import": t_import, "reads": times}))
 """
 
 
-def job_fresh_process(src):
-    """Four read_tables in one new Python process; also the whole process's wall time."""
+def job_fresh_process(src, pandas_first=False):
+    """Four read_tables in one new Python process; also the whole process's wall time.
+    pandas_first: import pandas before edxlog (a diagnostic: pyarrow.table() imports pandas on
+    its first call, which a first read_table pays)."""
     def run():
         t0 = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", FRESH_SCRIPT, str(src)], capture_output=True, text=True,
-                             check=True, cwd="/")
+        args = [sys.executable, "-c", FRESH_SCRIPT, str(src)] + (["pandas-first"] if pandas_first else [])
+        out = subprocess.run(args, capture_output=True, text=True, check=True, cwd="/")
         res = json.loads(out.stdout.strip().splitlines()[-1])
         res["process"] = time.perf_counter() - t0
         return res
@@ -280,8 +284,12 @@ class Bench:
         total = n * k
         self.many = {gz: c.many_members(n, k, gz) for gz in (False, True)}
         self.ten = {gz: c.many_members(10, total // 10, gz) for gz in (False, True)}
-        self.rss_input = c.big(cfg["rss_bytes"]) if cfg["rss_bytes"] else \
-            {"path": str(c.path("gzm")), "bytes_raw": c.nbytes, "lines": c.nlines}
+        # peak memory: daily members (the corpus's, copied) and two huge multi-member gzip members
+        self.rss_inputs = {
+            "daily members": c.big(cfg["rss_bytes"]) if cfg["rss_bytes"] else
+            {"path": str(c.path("gzm")), "bytes_raw": c.nbytes, "lines": c.nlines, "members": c.meta["members"]},
+            "two huge members": c.big(cfg["rss_bytes"] or c.nbytes, huge_members=True),
+        }
         MB = c.nbytes
         J = self.J = {}
 
@@ -296,6 +304,7 @@ class Bench:
             add(("python-json", kind), job_plain_python(src, "json"))
             add(("python-orjson", kind), job_plain_python(src, "orjson"))
             add(("fresh", kind), job_fresh_process(src))
+        add(("fresh-pandas-first", "plain"), job_fresh_process(c.path("plain"), pandas_first=True))
         add(("duckdb", "plain"), job_duckdb(self.files, 2))
         add(("duckdb", "gzm"), job_duckdb(self.gz_files, 2))
         add(("reference", "slice"), job_reference(self.slice["path"]), self.slice["bytes_raw"])
@@ -306,12 +315,13 @@ class Bench:
         self.rss = {}
 
     def measure_rss(self):
-        for t in RSS_THREADS:
-            try:
-                self.rss[t] = peak_rss(self.rss_input["path"], t)
-            except Exception as e:  # noqa: BLE001
-                last = ((getattr(e, "stderr", None) or str(e)).strip().splitlines() or [""])[-1]
-                self.rss[t] = "FAILED %s: %s" % (type(e).__name__, last[:160])
+        for shape, inp in self.rss_inputs.items():
+            for t in RSS_THREADS:
+                try:
+                    self.rss[shape, t] = peak_rss(inp["path"], t)
+                except Exception as e:  # noqa: BLE001
+                    last = ((getattr(e, "stderr", None) or str(e)).strip().splitlines() or [""])[-1]
+                    self.rss[shape, t] = "FAILED %s: %s" % (type(e).__name__, last[:160])
 
     # -- tables ---------------------------------------------------------------------------------
     def targets(self) -> Table:
@@ -323,7 +333,7 @@ class Bench:
             if a.ok and b.ok:
                 r = a.mbps() / b.mbps()
                 t.add(label, KINDS.get(kind, kind), "%s%s (%s vs %s MB/s)" % (fmt(r, 2), unit, fmt(a.mbps()),
-                                                                            fmt(b.mbps())), verdict(r, lo))
+                                                                              fmt(b.mbps())), verdict(r, lo))
             else:
                 t.add(label, KINDS.get(kind, kind), (a.error or b.error or "not run"), "not measured")
 
@@ -354,20 +364,22 @@ class Bench:
         for kind in KINDS:
             ratio_row("%s members of %d lines ≥ 0.7× the rate of the same lines in 10 members" % (fmt(n, 0), k),
                       kind, ("many", kind), ("ten", kind), 0.7)
-        nb = self.rss_input["bytes_raw"]
-        for th in RSS_THREADS:
-            r = self.rss.get(th)
-            label = "peak RSS ≤ 300 MB streaming %s MB, threads=%d" % (fmt(nb / 1e6, 0), th)
-            if isinstance(r, dict):
-                peak = r["vmhwm_kb"] / 1024
-                t.add(label, KINDS["gzm"], "%s MB (VmHWM; %s MB after import)" % (fmt(peak), fmt(r["baseline_kb"] / 1024)),
-                      verdict(peak, None, 300) + ("" if nb >= 1e9 else " (input < 1 GB)"))
-            else:
-                t.add(label, KINDS["gzm"], r or "not run", "not measured")
+        for shape, inp in self.rss_inputs.items():
+            nb = inp["bytes_raw"]
+            where = "%s, %s (%d)" % (KINDS["gzm"], shape, inp["members"])
+            for th in RSS_THREADS:
+                r = self.rss.get((shape, th))
+                label = "peak RSS ≤ 300 MB streaming %s MB, threads=%d" % (fmt(nb / 1e6, 0), th)
+                if isinstance(r, dict):
+                    peak = r["vmhwm_kb"] / 1024
+                    t.add(label, where, "%s MB (VmHWM; %s MB after import)" % (fmt(peak), fmt(r["baseline_kb"] / 1024)),
+                          verdict(peak, None, 300) + ("" if nb >= 1e9 else " (input < 1 GB)"))
+                else:
+                    t.add(label, where, r or "not run", "not measured")
         return t
 
-    def fresh(self, kind):
-        j = self.J[("fresh", kind)]
+    def fresh(self, kind, key="fresh"):
+        j = self.J[(key, kind)]
         if not j.ok:
             return None
         first = min(r["reads"][0] for r in j.results)
@@ -400,7 +412,7 @@ class Bench:
         for j, label in ((es, "edxlog read_table, threads=2"), (ref, "edxlog.reference (pure Python, the oracle)")):
             if j.ok:
                 t.add("slice: first %d lines of each member (%s MB)" % (self.cfg["slice_lines"],
-                                                                         fmt(self.slice["bytes_raw"] / 1e6, 2)),
+                                                                        fmt(self.slice["bytes_raw"] / 1e6, 2)),
                       label, j.mbps(), j.mbps("median"), fmt(j.rows, 0),
                       fmt(es.mbps() / j.mbps(), 2) + "×" if es.ok else "-")
             else:
@@ -410,7 +422,7 @@ class Bench:
             for key, inp in (("ten", self.ten[gz]), ("many", self.many[gz])):
                 j = J[(key, kind)]
                 t.add("%s members of %s lines, %s" % (fmt(inp["members"], 0), fmt(inp["lines"] // inp["members"], 0),
-                                                     "gzipped" if gz else "plain"),
+                                                      "gzipped" if gz else "plain"),
                       "edxlog read_table, threads=2", j.mbps() if j.ok else "FAILED " + str(j.error),
                       j.mbps("median") if j.ok else "-", fmt(j.rows, 0), "")
         t.note = ("corpus `%s`: %d members, %s lines, %s MB of JSON (%.0f bytes a line)."
@@ -422,24 +434,31 @@ class Bench:
                   "times, threads=2; best of the repetitions)" % self.profile,
                   ["input", "import edxlog s", "first read s", "best later read s", "first / steady",
                    "whole process s"])
-        for kind in KINDS:
-            f = self.fresh(kind)
+        for kind, key, label in (("plain", "fresh", KINDS["plain"]), ("gzm", "fresh", KINDS["gzm"]),
+                                  ("plain", "fresh-pandas-first", KINDS["plain"] + ", pandas imported first "
+                                   "(diagnostic)")):
+            f = self.fresh(kind, key)
             if f:
-                t.add(KINDS[kind], fmt(f["import"], 3), fmt(f["first"], 3), fmt(f["steady"], 3),
+                t.add(label, fmt(f["import"], 3), fmt(f["first"], 3), fmt(f["steady"], 3),
                       fmt(f["ratio"], 2), fmt(f["process"], 2))
+        t.note = ("The diagnostic row imports pandas before edxlog: Reader.read_all builds its table with "
+                  "pyarrow.table(), whose first call imports pandas when it is installed; that row shows the "
+                  "first read without that import (its 'import edxlog' time excludes pandas' and pyarrow's, which "
+                  "pandas imported).")
         return t
 
     def rss_table(self) -> Table:
         t = Table("Peak memory — %s corpus (child process streams batch by batch; VmHWM)" % self.profile,
-                  ["input", "MB of JSON", "threads", "rows", "batches", "after import MB", "peak MB"])
-        for th in RSS_THREADS:
-            r = self.rss.get(th)
-            name = Path(self.rss_input["path"]).parent.name + "/" + Path(self.rss_input["path"]).name
-            if isinstance(r, dict):
-                t.add(name, self.rss_input["bytes_raw"] / 1e6, str(th), fmt(r["rows"], 0), fmt(r["batches"], 0),
-                      r["baseline_kb"] / 1024, r["vmhwm_kb"] / 1024)
-            else:
-                t.add(name, self.rss_input["bytes_raw"] / 1e6, str(th), r or "not run", "-", "-", "-")
+                  ["input", "members", "MB of JSON", "threads", "rows", "batches", "after import MB", "peak MB"])
+        for shape, inp in self.rss_inputs.items():
+            name = "%s: %s/%s" % (shape, Path(inp["path"]).parent.name, Path(inp["path"]).name)
+            for th in RSS_THREADS:
+                r = self.rss.get((shape, th))
+                if isinstance(r, dict):
+                    t.add(name, fmt(inp["members"], 0), inp["bytes_raw"] / 1e6, str(th), fmt(r["rows"], 0),
+                          fmt(r["batches"], 0), r["baseline_kb"] / 1024, r["vmhwm_kb"] / 1024)
+                else:
+                    t.add(name, fmt(inp["members"], 0), inp["bytes_raw"] / 1e6, str(th), r or "not run", "-", "-", "-")
         return t
 
 
@@ -490,7 +509,7 @@ def main(argv=None):
         for job in jobs[shift:] + jobs[:shift]:
             job.run()
         log("  repetition %d/%d done (%.0f s, %d jobs ok)" % (r + 1, reps, time.perf_counter() - t_all,
-                                                               sum(j.ok for j in jobs)))
+                                                              sum(j.ok for j in jobs)))
     for b in benches:
         log("  peak RSS, %s corpus, threads %s ..." % (b.profile, RSS_THREADS))
         b.measure_rss()

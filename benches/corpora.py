@@ -174,9 +174,14 @@ class Corpus:
                                              "bytes_raw": sum(len(x) for x in lines[:total])}))
         return json.loads(meta_path.read_text())
 
-    def big(self, min_bytes: int) -> dict:
+    def big(self, min_bytes: int, huge_members: bool = False) -> dict:
         """The gzipped members copied under new server names until the tar holds at least
-        min_bytes of JSON. -> {"path", "bytes_raw", "lines", "members"}."""
+        min_bytes of JSON; with huge_members, the copies of each server are concatenated into one
+        multi-member gzip stream per server instead (two members of hundreds of MB, as a busy
+        server's day or a year's concatenated logs).
+        -> {"path", "bytes_raw", "lines", "members"}."""
+        if huge_members:
+            return self._huge(min_bytes)
         d = self.dir / ("big-%d" % min_bytes)
         meta_path = d / "meta.json"
         if not meta_path.exists():
@@ -192,4 +197,23 @@ class Corpus:
             meta_path.write_text(json.dumps({"path": str(path), "bytes_raw": copies * self.nbytes,
                                              "lines": copies * self.nlines,
                                              "members": copies * len(members)}))
+        return json.loads(meta_path.read_text())
+
+    def _huge(self, min_bytes: int) -> dict:
+        d = self.dir / ("huge-%d" % min_bytes)
+        meta_path = d / "meta.json"
+        if not meta_path.exists():
+            d.mkdir(parents=True, exist_ok=True)
+            copies = -(-min_bytes // self.nbytes)
+            by_server = {}
+            with tarfile.open(self.path("gzm")) as src:
+                for m in src:
+                    if m.isfile():
+                        by_server.setdefault(m.name.split("/")[0], []).append(src.extractfile(m).read())
+            path = d / "export.tar"
+            with tarfile.open(path, "w", format=tarfile.GNU_FORMAT) as tar:
+                for server, members in by_server.items():
+                    _tar_add(tar, "%s/tracking.log.gz" % server, b"".join(members) * copies)
+            meta_path.write_text(json.dumps({"path": str(path), "bytes_raw": copies * self.nbytes,
+                                             "lines": copies * self.nlines, "members": len(by_server)}))
         return json.loads(meta_path.read_text())

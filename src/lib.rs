@@ -7,8 +7,10 @@
 
 pub mod accounting;
 pub mod columns;
+pub mod decode;
 pub mod error;
 pub mod input;
+pub mod options;
 pub mod pipeline;
 pub mod record;
 

@@ -1,104 +1,97 @@
-//! Threads: one producer walks the inputs (open, gunzip, untar) and hands work to parse
-//! workers over a bounded channel; workers turn work into batches. Work is either a chunk of
-//! lines the producer split, or a whole small tar member (still compressed) that the worker
-//! inflates and splits itself, so that several members inflate at once and decompression of
-//! one member overlaps parsing of another.
+//! Threads only: this module schedules the work of `decode` (one `Decoder` per worker), keeps
+//! the input order and bounds the bytes in flight. Nothing here reads a line.
+//!
+//! One producer walks the inputs (open, gunzip, untar) and packs what it finds into work
+//! items of about `CHUNK_BYTES` of text: a chunk of a big member's lines, or many small
+//! members together (chunks of plain ones, and gzipped ones still compressed, which the
+//! worker inflates, so that members inflate in parallel). A worker decodes an item into one
+//! batch per `batch_size` rows or `BATCH_BYTES` of text, across the members it holds; so
+//! ten thousand members of twenty lines give full batches, not ten thousand tiny ones, and
+//! the per-item costs (a channel, a thread hand-off, a batch) are paid per few MiB.
 //!
 //! Order: each work item gets its own small result channel, and the producer queues those
-//! channels in input order; the consumer drains them one after the other. A worker ahead of
-//! the consumer blocks on its full channel, so memory stays bounded, and no worker can block
-//! the one the consumer waits for (work is taken in order). Dropping the `Pipeline` stops
-//! everything: every send fails and each thread returns.
+//! channels in input order; the consumer drains them one after the other. Work is taken in
+//! order, so no worker can block the one the consumer waits for.
+//!
+//! Memory: the producer admits an item only while the estimated bytes of the items in flight
+//! (their input, and the batches they will make) fit `IN_FLIGHT_BYTES`, whatever the number of
+//! threads; the consumer gives an item's bytes back when it has taken all its batches. A
+//! worker holds at most `RESULTS_AHEAD` batches the consumer has not taken.
+//!
+//! Dropping the `Pipeline` stops everything: every send fails and each thread returns.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender};
 
-use crate::accounting::{Reject, Stats, DEFAULT_MAX_REJECTS, RAW_LIMIT};
-use crate::columns::schema::{column_index, schema};
-use crate::columns::BatchBuilder;
+use crate::accounting::{Reject, Stats};
+use crate::decode::{Decoder, Output, Plan, RejectLog};
 use crate::error::{Error, Result};
 use crate::input::archive::{read_input, read_member_bytes, Counters, Event, Member, Reading};
-use crate::input::lines::{lines_of, Piece, SplitLimits};
-use crate::input::source::{expand, Spec};
-use crate::record::{EventTypeFilter, LineReader, Needs, NotARow};
-
-/// Results a worker reading a whole member may hold before the consumer takes them:
-/// 16 chunks of at most `CHUNK_BYTES` is 64 MiB of text at most per worker.
-const AHEAD_RESULTS: usize = 16;
+use crate::input::lines::{Piece, SplitLimits};
+use crate::input::source::{expand, Input, Spec};
+pub use crate::options::{OnError, Options};
 
 /// How often a waiting consumer checks whether it was cancelled.
-const POLL: std::time::Duration = std::time::Duration::from_millis(50);
+const POLL: Duration = Duration::from_millis(50);
 
 /// Tar members up to this size (as stored) are read whole by the producer and inflated and
 /// split by a worker; larger ones are streamed by the producer, so memory stays bounded.
 pub const WHOLE_MEMBER_LIMIT: u64 = 16 << 20;
 
-/// The most decompressed bytes in one chunk of lines (and so in one batch). With at most
-/// `threads + 1` items in flight this sets the memory of a read: 16 MiB chunks took a 1 GiB
-/// read of realistic lines to 474 MB peak RSS on 2 workers; 4 MiB chunks keep it far below
-/// 300 MB at the same speed.
+/// The most decompressed text in one chunk of a member's lines and in one work item. The
+/// first items of a read are smaller (`FIRST_ITEM`, doubling), so every worker starts at once.
 const CHUNK_BYTES: usize = 4 << 20;
+const FIRST_ITEM: usize = 256 << 10;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OnError {
-    /// Damage becomes counted rejects; reading goes on.
-    Skip,
-    /// Damage raises `Error::Archive`.
-    Raise,
-}
+/// The estimated bytes of work in flight (items admitted whose batches the consumer has not
+/// all taken) at most: the memory of a read, for any number of threads.
+pub const IN_FLIGHT_BYTES: u64 = 128 << 20;
 
-#[derive(Debug, Clone)]
-pub struct Options {
-    pub batch_size: usize,
-    pub threads: Option<usize>,
-    pub columns: Option<Vec<String>>,
-    /// Keep only rows of these event types (skipping the others before the costly work).
-    pub event_types: Option<Vec<String>>,
-    pub on_error: OnError,
-    pub max_line_bytes: usize,
-    /// Rejects kept in detail (`Shared::rejects`); later ones are only counted.
-    pub max_rejects: usize,
-    /// Tar members up to this size are inflated by workers (see `WHOLE_MEMBER_LIMIT`); 0: the
-    /// producer reads every member itself.
+/// Batches a worker may have made of one item that the consumer has not taken yet.
+const RESULTS_AHEAD: usize = 2;
+
+/// The batches an item makes, as a multiple of its text: the builders' buffers are about as
+/// big as the text (strings are copied, JSON columns are the source's own text), plus offsets.
+const BATCH_PER_TEXT: u64 = 2;
+
+/// Knobs for the tests and benchmarks only (`Pipeline::start_tuned`); users get the defaults.
+#[derive(Debug, Clone, Copy)]
+pub struct Tuning {
+    /// Tar members up to this size are inflated by workers; 0: the producer reads every one.
     pub whole_member_limit: u64,
-    /// False: read, inflate and split only, making no rows (the inflate-only ceiling of the
-    /// benchmarks: same input stage, same threads). Lines are then counted as blank.
-    pub parse: bool,
+    /// Read, inflate and split only, making no rows (the inflate-only ceiling).
+    pub inflate_only: bool,
+    /// The bytes in flight at most (see `IN_FLIGHT_BYTES`).
+    pub in_flight_bytes: u64,
 }
 
-impl Default for Options {
+impl Default for Tuning {
     fn default() -> Self {
-        Options {
-            batch_size: 65_536,
-            threads: None,
-            columns: None,
-            event_types: None,
-            on_error: OnError::Skip,
-            max_line_bytes: 64 << 20,
-            max_rejects: DEFAULT_MAX_REJECTS,
+        Tuning {
             whole_member_limit: WHOLE_MEMBER_LIMIT,
-            parse: true,
+            inflate_only: false,
+            in_flight_bytes: IN_FLIGHT_BYTES,
         }
     }
 }
 
-/// A unit of work, with the channel its results go to.
+/// A unit of work: consecutive pieces of the input, with the channel their outputs go to.
 struct Work {
-    member: Arc<Member>,
-    job: Job,
-    out: Sender<Done>,
+    items: Vec<(Arc<Member>, Job)>,
+    out: Sender<Output>,
 }
 
 enum Job {
-    Lines(Piece),
+    Piece(Piece),
     /// A whole tar member as stored, and the error that cut its reading short, if any.
-    Member(Reading),
+    Whole(Reading),
     Corrupt {
         line: u64,
         message: String,
@@ -107,13 +100,31 @@ enum Job {
     Failed(Error),
 }
 
-/// What a worker made of (part of) one `Work`.
-#[derive(Default)]
-struct Done {
-    batch: Option<RecordBatch>,
-    rejects: Vec<Reject>,
-    stats: Stats,
-    error: Option<Error>,
+impl Job {
+    /// The text it stands for, as far as the producer can tell before inflating.
+    fn text_bytes(&self) -> usize {
+        match self {
+            Job::Piece(Piece::Lines { data, .. }) => data.len(),
+            Job::Piece(Piece::LongLine { head, .. }) => head.len(),
+            // A gzip stream ends with its size modulo 2^32 (of its last member, when several).
+            Job::Whole(r) => match r.data.len().checked_sub(4) {
+                Some(at) if r.data.len() >= 18 => {
+                    let isize = u32::from_le_bytes(r.data[at..].try_into().expect("4 bytes"));
+                    (isize as usize).max(r.data.len())
+                }
+                _ => r.data.len(),
+            },
+            _ => 0,
+        }
+    }
+
+    /// Bytes the job holds until a worker is done with it.
+    fn held_bytes(&self) -> usize {
+        match self {
+            Job::Whole(r) => r.data.len(),
+            _ => self.text_bytes(),
+        }
+    }
 }
 
 /// What the consumer sees of a read, shared with the Python layer.
@@ -122,18 +133,18 @@ pub struct Shared {
     counters: Counters,
     /// Line counts of the results consumed so far (so the invariant always holds).
     consumed: Mutex<Stats>,
-    rejects: Mutex<Vec<Reject>>,
-    /// At most this many rejects are kept in `rejects`; the rest are counted in
-    /// `Stats::rejects_dropped`.
-    max_rejects: usize,
-    /// Set once `rejects` is full: workers then count rejects without building their details
-    /// (every result not yet consumed comes later in input order, so none would be kept).
+    rejects: Mutex<Option<RejectLog>>,
+    /// Set once the reject log is full: workers then count rejects without building their
+    /// details (every result not yet consumed comes later in input order, so none is kept).
     rejects_full: AtomicBool,
+    /// The consumer is gone or stopped: every thread returns.
+    cancel: AtomicBool,
+    budget: Budget,
 }
 
 impl Shared {
     pub fn stats(&self) -> Stats {
-        let mut s = *self.consumed.lock().unwrap_or_else(|e| e.into_inner());
+        let mut s = *lock(&self.consumed);
         s.members = self.counters.members.load(Ordering::Relaxed);
         s.bytes_in = self.counters.bytes_in.load(Ordering::Relaxed);
         s.bytes_out = self.counters.bytes_out.load(Ordering::Relaxed);
@@ -141,90 +152,126 @@ impl Shared {
     }
 
     pub fn rejects(&self) -> Vec<Reject> {
-        self.rejects
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        lock(&self.rejects)
+            .as_ref()
+            .map_or_else(Vec::new, |log| log.rejects().to_vec())
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Estimated bytes in flight, and the producer waiting for room.
+#[derive(Default)]
+struct Budget {
+    used: Mutex<u64>,
+    freed: Condvar,
+    limit: u64,
+}
+
+impl Budget {
+    /// Waits until `cost` fits (or nothing is in flight: an item bigger than the whole budget
+    /// still goes, alone), then takes it. False when the read was cancelled meanwhile.
+    fn admit(&self, cost: u64, cancel: &AtomicBool) -> bool {
+        let mut used = lock(&self.used);
+        while *used > 0 && *used + cost > self.limit {
+            if cancel.load(Ordering::Relaxed) {
+                return false;
+            }
+            used = self
+                .freed
+                .wait_timeout(used, POLL)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        *used += cost;
+        true
+    }
+
+    fn release(&self, cost: u64) {
+        let mut used = lock(&self.used);
+        *used = used.saturating_sub(cost);
+        self.freed.notify_all();
     }
 }
 
 pub struct Pipeline {
     shared: Arc<Shared>,
     schema: SchemaRef,
-    /// The result channels of the work items, in input order.
-    order: Option<Receiver<Receiver<Done>>>,
+    /// The result channels of the work items, in input order, with the bytes each holds.
+    order: Option<Receiver<(Receiver<Output>, u64)>>,
     /// The one being drained.
-    current: Option<Receiver<Done>>,
+    current: Option<(Receiver<Output>, u64)>,
     threads: Vec<JoinHandle<()>>,
     finished: bool,
 }
 
 /// What every worker needs to know, shared.
 struct WorkerConfig {
-    projection: Option<Vec<usize>>,
-    on_error: OnError,
-    parse: bool,
-    needs: Needs,
-    filter: Option<Arc<EventTypeFilter>>,
+    plan: Arc<Plan>,
     limits: SplitLimits,
+    inflate_only: bool,
 }
 
 impl Pipeline {
     /// Checks the arguments and inputs, then starts the threads.
     pub fn start(specs: Vec<Spec>, options: Options) -> Result<Pipeline> {
-        if options.batch_size == 0 {
-            return Err(Error::Invalid("batch_size must be at least 1".into()));
-        }
-        if options.max_line_bytes == 0 {
-            return Err(Error::Invalid("max_line_bytes must be at least 1".into()));
-        }
-        let projection = projection(options.columns.as_deref())?;
-        let out_schema = match &projection {
-            Some(p) => Arc::new(schema().project(p).expect("indices come from the schema")),
-            None => schema(),
-        };
-        let needs = crate::columns::needs_of(
-            options
-                .columns
-                .as_ref()
-                .map(|names| names.iter().map(String::as_str)),
-        );
+        Pipeline::start_tuned(specs, options, Tuning::default())
+    }
+
+    /// `start` with internal knobs, for tests and benchmarks.
+    pub fn start_tuned(specs: Vec<Spec>, options: Options, tuning: Tuning) -> Result<Pipeline> {
+        let plan = Arc::new(Plan::new(&options)?);
         let inputs = expand(specs)?;
         let workers = options
             .threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
             .max(1);
         let shared = Arc::new(Shared {
-            max_rejects: options.max_rejects,
+            rejects: Mutex::new(Some(RejectLog::new(options.max_rejects))),
             rejects_full: AtomicBool::new(options.max_rejects == 0),
+            budget: Budget {
+                limit: tuning.in_flight_bytes,
+                ..Budget::default()
+            },
             ..Shared::default()
         });
-        // Few items in flight: each may hold a whole member (≤ WHOLE_MEMBER_LIMIT) or a chunk.
-        let (work_tx, work_rx) = bounded::<Work>(workers);
-        // Items in flight: about two per worker, which keeps every worker busy while the
-        // consumer drains the oldest, and bounds memory (peak RSS) whatever the input size.
-        let (order_tx, order_rx) = bounded::<Receiver<Done>>(workers + 1);
+        // Items are few MiB each and bounded by the budget: these counts only keep tiny
+        // items (an input of empty members) from queueing without end.
+        let (work_tx, work_rx) = bounded::<Work>(workers + 64);
+        let (order_tx, order_rx) = bounded::<(Receiver<Output>, u64)>(workers + 64);
         let limits = SplitLimits {
             max_lines: options.batch_size,
             max_bytes: CHUNK_BYTES,
             max_line_bytes: options.max_line_bytes,
         };
         let config = Arc::new(WorkerConfig {
-            projection,
-            on_error: options.on_error,
-            parse: options.parse,
-            needs,
-            filter: options
-                .event_types
-                .map(|names| Arc::new(EventTypeFilter::new(names))),
+            plan: plan.clone(),
             limits,
+            inflate_only: tuning.inflate_only,
         });
         let mut threads = Vec::new();
         {
             let shared = shared.clone();
-            let whole_limit = options.whole_member_limit;
+            let mut packer = Packer {
+                shared: shared.clone(),
+                work_tx,
+                order_tx,
+                items: Vec::new(),
+                text: 0,
+                lines: 0,
+                cost: 0,
+                sent: 0,
+                batch_size: options.batch_size,
+            };
+            let whole_limit = tuning.whole_member_limit;
             threads.push(spawn("edxlog-reader", move || {
-                produce(inputs, &shared, limits, whole_limit, &work_tx, &order_tx)
+                produce(inputs, &shared, limits, whole_limit, &mut packer)
             }));
         }
         for i in 0..workers {
@@ -235,7 +282,7 @@ impl Pipeline {
         }
         Ok(Pipeline {
             shared,
-            schema: out_schema,
+            schema: plan.schema(),
             order: Some(order_rx),
             current: None,
             threads,
@@ -264,15 +311,15 @@ impl Pipeline {
     ) -> Result<Option<RecordBatch>> {
         while !self.finished {
             let received = match (&self.current, &self.order) {
-                (Some(current), _) => current.recv_timeout(POLL).map(Some),
-                (None, Some(order)) => order.recv_timeout(POLL).map(|rx| {
-                    self.current = Some(rx);
+                (Some((current, _)), _) => current.recv_timeout(POLL).map(Some),
+                (None, Some(order)) => order.recv_timeout(POLL).map(|next| {
+                    self.current = Some(next);
                     None
                 }),
                 (None, None) => break,
             };
-            let done = match received {
-                Ok(Some(done)) => done,
+            let output = match received {
+                Ok(Some(output)) => output,
                 Ok(None) => continue,
                 Err(RecvTimeoutError::Timeout) => {
                     if cancelled() {
@@ -281,54 +328,56 @@ impl Pipeline {
                     }
                     continue;
                 }
-                Err(RecvTimeoutError::Disconnected) => {
-                    if self.current.take().is_none() {
-                        // No more work items: every thread has ended. The end.
+                Err(RecvTimeoutError::Disconnected) => match self.current.take() {
+                    // That item is done: its bytes are no longer in flight.
+                    Some((_, cost)) => {
+                        self.shared.budget.release(cost);
+                        continue;
+                    }
+                    // No more work items: every thread has ended. The end.
+                    None => {
                         self.stop();
                         return Ok(None);
                     }
-                    continue;
-                }
+                },
             };
-            let mut stats = done.stats;
-            if !done.rejects.is_empty() {
-                let mut rejects = self
-                    .shared
-                    .rejects
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner());
-                let room = self.shared.max_rejects.saturating_sub(rejects.len());
-                let mut details = done.rejects;
-                if details.len() >= room {
-                    stats.rejects_dropped += (details.len() - room) as u64;
-                    details.truncate(room);
-                    self.shared.rejects_full.store(true, Ordering::Relaxed);
-                }
-                rejects.extend(details);
-            }
-            {
-                let mut consumed = self
-                    .shared
-                    .consumed
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner());
-                consumed.add(&stats);
-            }
-            if let Some(e) = done.error {
-                self.stop();
-                return Err(e);
-            }
-            if let Some(b) = done.batch.filter(|b| b.num_rows() > 0) {
+            if let Some(b) = self.consume(output)? {
                 return Ok(Some(b));
             }
         }
         Ok(None)
     }
 
+    /// Counts an output in (keeping its rejects while there is room) and gives its batch.
+    fn consume(&mut self, output: Output) -> Result<Option<RecordBatch>> {
+        let Output {
+            batch,
+            mut stats,
+            rejects,
+            error,
+        } = output;
+        if !rejects.is_empty() {
+            if let Some(log) = lock(&self.shared.rejects).as_mut() {
+                log.keep(rejects, &mut stats);
+                if log.is_full() {
+                    self.shared.rejects_full.store(true, Ordering::Relaxed);
+                }
+            }
+        }
+        lock(&self.shared.consumed).add(&stats);
+        if let Some(e) = error {
+            self.stop();
+            return Err(e);
+        }
+        Ok(batch.filter(|b| b.num_rows() > 0))
+    }
+
     /// Stops the threads: closing our ends makes every send fail, and each thread returns.
     pub fn stop(&mut self) {
         self.finished = true;
+        self.shared.cancel.store(true, Ordering::Relaxed);
         self.shared.counters.cancel.store(true, Ordering::Relaxed);
+        self.shared.budget.release(0);
         self.order = None;
         self.current = None;
         // Threads blocked reading a slow input (stdin) are not joined: they end on their own.
@@ -357,12 +406,15 @@ impl Iterator for Pipeline {
 /// workers as a real read would) and returns the decompressed bytes: the inflate-only
 /// ceiling that the benchmarks compare a full read with.
 pub fn inflate_only(specs: Vec<Spec>, threads: Option<usize>) -> Result<u64> {
-    let mut p = Pipeline::start(
+    let mut p = Pipeline::start_tuned(
         specs,
         Options {
             threads,
-            parse: false,
             ..Options::default()
+        },
+        Tuning {
+            inflate_only: true,
+            ..Tuning::default()
         },
     )?;
     while p.next_batch()?.is_some() {}
@@ -378,46 +430,79 @@ fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
         .expect("spawning a thread")
 }
 
-fn projection(columns: Option<&[String]>) -> Result<Option<Vec<usize>>> {
-    let Some(names) = columns else {
-        return Ok(None);
-    };
-    let mut out = Vec::with_capacity(names.len());
-    for n in names {
-        let i = column_index(n).ok_or_else(|| Error::Invalid(format!("unknown column: {n:?}")))?;
-        if out.contains(&i) {
-            return Err(Error::Invalid(format!("column named twice: {n:?}")));
+/// The producer's side of the work queue: packs consecutive jobs into work items.
+struct Packer {
+    shared: Arc<Shared>,
+    work_tx: Sender<Work>,
+    order_tx: Sender<(Receiver<Output>, u64)>,
+    items: Vec<(Arc<Member>, Job)>,
+    /// Text, lines and estimated cost of `items`.
+    text: usize,
+    lines: usize,
+    cost: u64,
+    /// Items sent so far (their size ramps up from `FIRST_ITEM`).
+    sent: u32,
+    batch_size: usize,
+}
+
+impl Packer {
+    /// Adds a job; sends the item when it is full. False when the consumer is gone.
+    fn add(&mut self, member: Arc<Member>, job: Job) -> bool {
+        let text = job.text_bytes();
+        let lines = match &job {
+            Job::Piece(Piece::Lines { count, .. }) => *count as usize,
+            _ => 0,
+        };
+        // An item of at most `batch_size` lines makes one batch, not a full one and a scrap.
+        let full = self.text + text > CHUNK_BYTES || self.lines + lines > self.batch_size;
+        if !self.items.is_empty() && full && !self.send() {
+            return false;
         }
-        out.push(i);
+        let last = matches!(job, Job::Failed(_));
+        // Its input, and the batches it makes; a worker makes at most `RESULTS_AHEAD` + 1
+        // batches of a whole member before the consumer takes some.
+        let batches = text.min((RESULTS_AHEAD + 1) * crate::decode::BATCH_BYTES);
+        self.cost += (job.held_bytes() + batches * BATCH_PER_TEXT as usize) as u64;
+        self.text += text;
+        self.lines += lines;
+        self.items.push((member, job));
+        let target = FIRST_ITEM
+            .saturating_mul(1 << self.sent.min(16))
+            .min(CHUNK_BYTES);
+        if last || self.text >= target || self.lines >= self.batch_size {
+            return self.send();
+        }
+        true
     }
-    Ok(Some(out))
+
+    /// Sends the item being packed (if any), once the budget has room for it.
+    fn send(&mut self) -> bool {
+        if self.items.is_empty() {
+            return true;
+        }
+        let (cost, items) = (self.cost, std::mem::take(&mut self.items));
+        (self.text, self.lines, self.cost) = (0, 0, 0);
+        self.sent += 1;
+        let shared = &self.shared;
+        if shared.cancelled() || !shared.budget.admit(cost, &shared.cancel) {
+            return false;
+        }
+        let (out, results) = bounded(RESULTS_AHEAD);
+        if self.order_tx.send((results, cost)).is_err() {
+            return false;
+        }
+        self.work_tx.send(Work { items, out }).is_ok()
+    }
 }
 
 /// The producer: inputs → work items in order, until the end or until the consumer is gone.
 fn produce(
-    inputs: Vec<crate::input::source::Input>,
+    inputs: Vec<Input>,
     shared: &Shared,
     limits: SplitLimits,
     whole_limit: u64,
-    work_tx: &Sender<Work>,
-    order_tx: &Sender<Receiver<Done>>,
+    packer: &mut Packer,
 ) {
-    let send = |member: Arc<Member>, job: Job| {
-        if shared.counters.cancel.load(Ordering::Relaxed) {
-            return false;
-        }
-        // A chunk of lines gives one result. A whole member gives one per chunk, and its worker
-        // must be able to run ahead of the consumer (which may still be draining an earlier
-        // member), or members would not be read in parallel: room for up to
-        // `AHEAD_RESULTS` chunks, a bounded amount of memory.
-        let room = if matches!(job, Job::Member(_)) {
-            AHEAD_RESULTS
-        } else {
-            1
-        };
-        let (out, results) = bounded(room);
-        order_tx.send(results).is_ok() && work_tx.send(Work { member, job, out }).is_ok()
-    };
     let result = catch_unwind(AssertUnwindSafe(|| {
         for input in inputs {
             let keep_going =
@@ -426,19 +511,21 @@ fn produce(
                         None => true,
                         // An input that cannot be opened ends the read.
                         Some((member, job @ Job::Failed(_))) => {
-                            send(member, job);
+                            packer.add(member, job);
                             false
                         }
-                        Some((member, job)) => send(member, job),
+                        Some((member, job)) => packer.add(member, job),
                     }
                 });
             if !keep_going {
                 return;
             }
         }
+        packer.send();
     }));
     if let Err(panic) = result {
-        send(
+        packer.items.clear();
+        packer.add(
             no_member(),
             Job::Failed(Error::Internal(format!(
                 "reader thread panicked: {}",
@@ -463,62 +550,79 @@ pub(crate) fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "unknown panic".into())
 }
 
-/// A worker's reusable state.
-struct WorkerState {
-    reader: LineReader,
-    builder: BatchBuilder,
-}
-
 /// A parse worker: work → batches, until the producer is done or the consumer is gone.
 fn work(rx: &Receiver<Work>, config: &WorkerConfig, shared: &Shared) {
-    let fresh = || WorkerState {
-        reader: LineReader::new(config.needs, config.filter.clone()),
-        // The builder returns the projected columns itself.
-        builder: BatchBuilder::new(config.projection.as_deref()),
-    };
-    let mut state = fresh();
+    let mut decoder = Decoder::new(config.plan.clone());
     for w in rx.iter() {
         let out = w.out.clone();
-        let outcome = catch_unwind(AssertUnwindSafe(|| run(w, &mut state, config, shared)));
+        let outcome = catch_unwind(AssertUnwindSafe(|| run(w, &mut decoder, config, shared)));
         if let Err(panic) = outcome {
-            // A bug: the state may be half-written, so start afresh and say so.
-            state = fresh();
-            let _ = out.send(Done {
+            // A bug: the decoder may be half-written, so start afresh and say so.
+            decoder = Decoder::new(config.plan.clone());
+            let _ = out.send(Output {
                 error: Some(Error::Internal(format!(
                     "parse worker panicked: {}",
                     panic_text(&panic)
                 ))),
-                ..Done::default()
+                ..Output::default()
             });
         }
-        if shared.counters.cancel.load(Ordering::Relaxed) {
+        if shared.cancelled() {
             return;
         }
     }
 }
 
-/// Runs one work item, sending its results as they come.
-fn run(w: Work, state: &mut WorkerState, config: &WorkerConfig, shared: &Shared) {
-    let Work { member, job, out } = w;
-    let details = || !shared.rejects_full.load(Ordering::Relaxed);
-    let Job::Member(reading) = job else {
-        let _ = out.send(do_job(job, &member, state, config, details()));
-        return;
+/// Decodes one work item, sending its outputs as they come. False when the consumer is gone.
+fn run(w: Work, decoder: &mut Decoder, config: &WorkerConfig, shared: &Shared) -> bool {
+    let Work { items, out } = w;
+    let send_ready = |decoder: &mut Decoder| {
+        while let Some(output) = decoder.take() {
+            if out.send(output).is_err() {
+                return false;
+            }
+        }
+        true
     };
-    // A whole member: inflated and split here, its events made into jobs as the producer's.
-    read_member_bytes(
-        reading,
-        member.clone(),
-        &shared.counters,
-        config.limits,
-        &mut |event| match job_of(event) {
-            None => true,
-            Some((_, Job::Member(_))) => unreachable!("a member holds no members"),
-            Some((_, job)) => out
-                .send(do_job(job, &member, state, config, details()))
-                .is_ok(),
-        },
-    );
+    decoder.set_reject_details(!shared.rejects_full.load(Ordering::Relaxed));
+    for (member, job) in items {
+        match job {
+            Job::Piece(_) if config.inflate_only => {}
+            Job::Piece(piece) => decoder.push_piece(&member, &piece),
+            // A whole member: inflated and split here.
+            Job::Whole(reading) => {
+                let mut keep_going = true;
+                read_member_bytes(
+                    reading,
+                    member,
+                    &shared.counters,
+                    config.limits,
+                    &mut |event| {
+                        if !(config.inflate_only && matches!(event, Event::Piece(..))) {
+                            decoder.push_event(event);
+                        }
+                        // A big member makes batches of at most a chunk, as if streamed.
+                        if decoder.buffered_bytes() >= CHUNK_BYTES {
+                            decoder.flush();
+                        }
+                        keep_going = send_ready(decoder);
+                        keep_going
+                    },
+                );
+                if !keep_going {
+                    return false;
+                }
+            }
+            Job::Corrupt { line, message } => decoder.push_corrupt(&member, line, message),
+            Job::NotLogs(kind) => decoder.push_not_logs(&member, kind),
+            Job::Failed(e) => decoder.fail(e),
+        }
+        if !send_ready(decoder) {
+            return false;
+        }
+    }
+    decoder.flush();
+    send_ready(decoder)
 }
 
 /// The job an input event asks for, and the member it belongs to; None for the start of a
@@ -526,8 +630,8 @@ fn run(w: Work, state: &mut WorkerState, config: &WorkerConfig, shared: &Shared)
 fn job_of(event: Event) -> Option<(Arc<Member>, Job)> {
     Some(match event {
         Event::Member(_) => return None,
-        Event::Piece(member, piece) => (member, Job::Lines(piece)),
-        Event::Whole(member, reading) => (member, Job::Member(reading)),
+        Event::Piece(member, piece) => (member, Job::Piece(piece)),
+        Event::Whole(member, reading) => (member, Job::Whole(reading)),
         Event::Corrupt {
             member,
             line,
@@ -539,91 +643,10 @@ fn job_of(event: Event) -> Option<(Arc<Member>, Job)> {
     })
 }
 
-/// One job's result. `details` false: rejects are only counted (the kept ones are full).
-fn do_job(
-    job: Job,
-    member: &Member,
-    state: &mut WorkerState,
-    config: &WorkerConfig,
-    details: bool,
-) -> Done {
-    let mut done = Done::default();
-    let source = member.source.as_str();
-    let reject = |done: &mut Done, line: u64, error: String, raw: &[u8]| {
-        done.stats.lines += 1;
-        done.stats.rejects += 1;
-        if !details {
-            done.stats.rejects_dropped += 1;
-            return;
-        }
-        done.rejects.push(Reject {
-            source: source.to_string(),
-            line,
-            error,
-            raw: raw[..raw.len().min(RAW_LIMIT)].to_vec(),
-        });
-    };
-    let WorkerState { reader, builder } = state;
-    match job {
-        Job::Lines(Piece::Lines { count, .. }) if !config.parse => {
-            done.stats.lines += count;
-            done.stats.blank += count;
-        }
-        Job::Lines(Piece::Lines {
-            first_line, data, ..
-        }) => {
-            let server = member.server.as_deref();
-            for (i, raw) in lines_of(&data).enumerate() {
-                let line = first_line + i as u64;
-                let outcome =
-                    reader.read_line(raw, |rec| builder.append(source, server, line, rec));
-                let counter = match outcome {
-                    Ok(()) => &mut done.stats.rows,
-                    Err(NotARow::Blank) => &mut done.stats.blank,
-                    Err(NotARow::Filtered) => &mut done.stats.filtered,
-                    Err(NotARow::Reject(e)) => {
-                        reject(&mut done, line, e.to_string(), raw);
-                        continue;
-                    }
-                };
-                *counter += 1;
-                done.stats.lines += 1;
-            }
-            if !builder.is_empty() {
-                match builder.finish() {
-                    Ok(b) => done.batch = Some(b),
-                    Err(e) => done.error = Some(Error::Internal(format!("building a batch: {e}"))),
-                }
-            }
-        }
-        Job::Lines(Piece::LongLine { line, len, head }) => {
-            reject(
-                &mut done,
-                line,
-                format!("line too long: {len} bytes"),
-                &head,
-            );
-        }
-        Job::Corrupt { line, message } => match config.on_error {
-            OnError::Raise => done.error = Some(Error::Archive(message)),
-            OnError::Skip => reject(&mut done, line, message, b""),
-        },
-        Job::NotLogs(kind) => {
-            if config.on_error == OnError::Raise {
-                done.error = Some(Error::Archive(format!(
-                    "{source} is not a tracking log: it looks like {kind}"
-                )));
-            }
-        }
-        Job::Failed(e) => done.error = Some(e),
-        Job::Member(_) => unreachable!("whole members are run by `run`"),
-    }
-    done
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::columns::schema::column_index;
     use std::io::Cursor;
 
     fn stream(data: &[u8]) -> Spec {
@@ -635,7 +658,15 @@ mod tests {
     }
 
     fn read_all(data: &[u8], options: Options) -> (Vec<RecordBatch>, Stats, Vec<Reject>) {
-        let mut p = Pipeline::start(vec![stream(data)], options).unwrap();
+        read_all_tuned(data, options, Tuning::default())
+    }
+
+    fn read_all_tuned(
+        data: &[u8],
+        options: Options,
+        tuning: Tuning,
+    ) -> (Vec<RecordBatch>, Stats, Vec<Reject>) {
+        let mut p = Pipeline::start_tuned(vec![stream(data)], options, tuning).unwrap();
         let batches: Vec<_> = p.by_ref().map(|b| b.unwrap()).collect();
         let shared = p.shared();
         (batches, shared.stats(), shared.rejects())
@@ -751,7 +782,15 @@ mod tests {
     }
 
     fn summary(data: &[u8], options: Options) -> (Vec<String>, Stats, Vec<Reject>) {
-        let (batches, stats, rejects) = read_all(data, options);
+        summary_tuned(data, options, Tuning::default())
+    }
+
+    fn summary_tuned(
+        data: &[u8],
+        options: Options,
+        tuning: Tuning,
+    ) -> (Vec<String>, Stats, Vec<Reject>) {
+        let (batches, stats, rejects) = read_all_tuned(data, options, tuning);
         let users = batches
             .iter()
             .flat_map(|b| {
@@ -775,13 +814,16 @@ mod tests {
         let mut cut = data.clone();
         cut.truncate(data.len() - 1500);
         for data in [data, cut] {
-            let streamed = summary(
+            let streamed = summary_tuned(
                 &data,
                 Options {
-                    whole_member_limit: 0,
                     threads: Some(1),
                     batch_size: 64,
                     ..Options::default()
+                },
+                Tuning {
+                    whole_member_limit: 0,
+                    ..Tuning::default()
                 },
             );
             assert!(streamed.1.rejects >= 2, "{:?}", streamed.2);
@@ -801,6 +843,73 @@ mod tests {
                 assert_eq!(whole, streamed);
             }
         }
+    }
+
+    /// A tar of `n` members of `lines` lines each, gzipped or plain, in memory.
+    fn tar_of_members(n: usize, lines: usize, gzip: bool) -> Vec<u8> {
+        use flate2::{write::GzEncoder, Compression};
+        use std::io::Write;
+        let mut tar = tar::Builder::new(Vec::new());
+        for m in 0..n {
+            let text: String = (0..lines)
+                .map(|i| format!("{{\"username\":\"m{m}-{i}\"}}\n"))
+                .collect();
+            let data = if gzip {
+                let mut e = GzEncoder::new(Vec::new(), Compression::fast());
+                e.write_all(text.as_bytes()).unwrap();
+                e.finish().unwrap()
+            } else {
+                text.into_bytes()
+            };
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            tar.append_data(&mut h, format!("srv/m{m}.log"), data.as_slice())
+                .unwrap();
+        }
+        tar.into_inner().unwrap()
+    }
+
+    #[test]
+    fn small_members_fill_batches_in_input_order() {
+        let want: Vec<String> = (0..300)
+            .flat_map(|m| (0..20).map(move |i| format!("m{m}-{i}")))
+            .collect();
+        for gzip in [false, true] {
+            let data = tar_of_members(300, 20, gzip);
+            for threads in [1, 3] {
+                let options = Options {
+                    threads: Some(threads),
+                    batch_size: 1000,
+                    ..Options::default()
+                };
+                let (batches, stats, _) = read_all(&data, options.clone());
+                let sizes: Vec<usize> = batches.iter().map(|b| b.num_rows()).collect();
+                assert_eq!(sizes, [1000; 6], "gzip {gzip}, threads {threads}");
+                assert_eq!((stats.members, stats.rows), (300, 6000));
+                let (users, _, _) = summary(&data, options);
+                assert_eq!(users, want);
+            }
+        }
+    }
+
+    #[test]
+    fn a_budget_smaller_than_one_item_still_reads_everything_in_order() {
+        let data = damaged_export();
+        let options = Options {
+            threads: Some(3),
+            batch_size: 64,
+            ..Options::default()
+        };
+        let tiny = Tuning {
+            in_flight_bytes: 1,
+            ..Tuning::default()
+        };
+        assert_eq!(
+            summary_tuned(&data, options.clone(), tiny),
+            summary(&data, options)
+        );
     }
 
     #[test]

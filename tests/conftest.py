@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+# The loopback S3 server of the S3 tests (moto, one per session, started on first use).
+from s3_server import s3_endpoint, s3_opts, s3  # noqa: F401  (fixtures)
+
 ROOT = Path(__file__).resolve().parent.parent
 #: Real logs from public projects, read in place (never copied into the repo).
 REALDATA = ROOT.parent / "shared" / "realdata"
@@ -55,12 +58,39 @@ def synth_corpus(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark (local[2]) for the whole test session: starting one costs seconds."""
+    import os
+    import shutil
+    import sys
+
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.fail("the Spark tests need Java 17 (java on PATH or JAVA_HOME)")
+    from pyspark.sql import SparkSession
+
+    # Executors run this interpreter, so they import the same edxlog (PYTHONPATH is inherited).
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("edxlog-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
 # ---- big inputs built streaming at test time (nothing large is committed) -----------------
 
 #: Sizes of the biggest inputs are multiplied by this: 1 for a release build (CI installs one
 #: with `pip install .`), 1/32 for a debug build (`maturin build --profile dev`), which is about
 #: 30 times slower. The outcomes asserted are exact either way.
-BIG = 1 / 32 if getattr(__import__("edxlog._core")._core, "_debug_build", False) else 1
+BIG = 1 / 32 if __import__("edxlog._core")._core._testing.debug_build else 1
 
 GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
 

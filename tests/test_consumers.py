@@ -118,24 +118,26 @@ def thread_corpora(tmp_path_factory) -> dict:
 
 @pytest.mark.parametrize("kind", ["plain members", "gzip members", ".tar.gz"])
 def test_output_is_identical_for_any_thread_count(thread_corpora, kind):
-    """threads=1, 2 and 3 give the same table (same rows, same order), the same counters and the
-    same rejects, on 7 members split into many small batches each."""
+    """threads=1, 2, 3 and 32 give the same table (same rows, same order), the same batches, the
+    same counters and the same rejects, on 7 members split into many small batches each."""
     src = thread_corpora[kind]
     runs = {}
-    for threads in (1, 2, 3):
+    for threads in (1, 2, 3, 32):
         with edxlog.read(src, threads=threads, batch_size=97) as reader:
             batches = list(reader)
             runs[threads] = (pa.Table.from_batches(batches, schema=reader.schema), reader.stats,
-                             reader.rejects(), len(batches))
-    table, stats, rejects, nbatches = runs[1]
+                             reader.rejects(), [b.num_rows for b in batches])
+    table, stats, rejects, sizes = runs[1]
+    nbatches = len(sizes)
     # The corpus is what the test needs: many members, many batches per member, rejects of both
     # kinds (bad lines and a damaged member).
     assert stats["members"] == 7 and nbatches > 7 * 10, (stats, nbatches)
     assert table.num_rows > 7000
     assert rejects.num_rows > 1
     assert any("tracking.log-20140503" in s for s in rejects.column("source").to_pylist())
-    for threads in (2, 3):
-        t, s, r, _ = runs[threads]
+    for threads in (2, 3, 32):
+        t, s, r, n = runs[threads]
+        assert n == sizes, threads
         assert s == stats, threads
         assert r.equals(rejects), threads
         assert t.num_rows == table.num_rows, threads

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tarfile
 
 import pyarrow as pa
@@ -20,28 +19,6 @@ from conftest import EXAMPLE, realdata_files
 pytestmark = pytest.mark.spark
 
 SORT_KEYS = [("source", "ascending"), ("line", "ascending"), ("event_id", "ascending")]
-
-
-@pytest.fixture(scope="session")
-def spark():
-    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        pytest.fail("the Spark tests need Java 17 (java on PATH or JAVA_HOME)")
-    from pyspark.sql import SparkSession
-
-    # Executors run this interpreter, so they import the same edxlog (PYTHONPATH is inherited).
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("edxlog-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 @pytest.fixture(scope="module")
@@ -161,3 +138,45 @@ def test_spark_read_with_columns_and_event_types(spark, inputs):
     assert sorted(zip(*(got.column(c).to_pylist() for c in kw["columns"]))) == sorted(
         zip(*(expected.column(c).to_pylist() for c in kw["columns"]))
     )
+
+
+@pytest.fixture(scope="module")
+def s3_prefix(synth_corpus):
+    """An export and a real log under one prefix of a bucket on a loopback S3 server (moto's
+    standalone server, as tests/test_s3.py starts it); the key's first directory is the server."""
+    import s3fs
+
+    from s3_server import BUCKET, moto_server, storage_options
+
+    with moto_server() as endpoint:
+        opts = storage_options(endpoint)
+        fs = s3fs.S3FileSystem(skip_instance_cache=True, **opts)
+        fs.mkdir(BUCKET)
+        fs.put_file(str(synth_corpus), f"s3://{BUCKET}/spark/exports/tracking.tar")
+        fs.put_file(str(realdata_files()[0]), f"s3://{BUCKET}/spark/srv-b/tracking.log")
+        yield f"s3://{BUCKET}/spark/", opts
+
+
+def test_spark_read_of_an_s3_prefix_equals_read_table(spark, s3_prefix):
+    import edxlog.spark
+
+    url, opts = s3_prefix
+    units = edxlog.spark.plan(url, storage_options=opts)
+    assert [(u.path.rsplit("/", 2)[-2:], u.server, u.remote) for u in units] == [
+        (["exports", "tracking.tar"], "exports", True), (["srv-b", "tracking.log"], "srv-b", True)]
+    expected = sorted_table(edxlog.read_table(url, storage_options=opts))
+    got = edxlog.spark.read(spark, url, storage_options=opts).toArrow()
+    got = got.set_column(got.schema.get_field_index("event_id"), "event_id",
+                         got.column("event_id").cast(pa.binary(16)))
+    got = sorted_table(got.cast(expected.schema))
+    assert got.num_rows == expected.num_rows > 6000
+    assert got.equals(expected)
+    assert set(got.column("server").to_pylist()) >= {"srv-b", "prod-edxapp-001"}
+
+
+def test_iter_events_reads_an_s3_prefix_as_a_local_read(s3_prefix, synth_corpus):
+    url, opts = s3_prefix
+    remote_events = list(edxlog.iter_events(url, storage_options=opts))
+    local = list(edxlog.iter_events([synth_corpus, realdata_files()[0]]))
+    assert len(remote_events) == len(local) > 6000
+    assert [e["event"] for e in remote_events] == [e["event"] for e in local]

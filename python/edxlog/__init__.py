@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from typing import IO, TYPE_CHECKING, Any, Iterable, Literal, Mapping, Optional, Sequence, Union
 
+from edxlog._core import DEFAULTS as _DEFAULTS
 from edxlog._core import ArchiveError, EdxlogError, Reader, __version__
 from edxlog._core import schema as _schema
 from edxlog import remote as _remote
@@ -33,13 +34,13 @@ __all__ = ["read", "read_table", "loads", "iter_events", "Reader", "SCHEMA", "Ed
 def read(
     source: Source,
     *,
-    batch_size: int = 65536,
+    batch_size: int = _DEFAULTS["batch_size"],
     threads: Optional[int] = None,
     columns: Optional[Iterable[str]] = None,
     event_types: Optional[Iterable[str]] = None,
     on_error: Literal["skip", "raise"] = "skip",
-    max_line_bytes: int = 64 * 1024 * 1024,
-    max_rejects: int = 10_000,
+    max_line_bytes: int = _DEFAULTS["max_line_bytes"],
+    max_rejects: int = _DEFAULTS["max_rejects"],
     storage_options: Optional[Mapping[str, Any]] = None,
 ) -> Reader:
     """Stream tracking logs as Arrow record batches.
@@ -77,7 +78,7 @@ def read(
     )
 
 
-def _open_urls(source, storage_options):
+def _open_urls(source: Any, storage_options: Optional[Mapping[str, Any]]) -> Any:
     """URLs (alone or in a list) → file objects over their expanded objects; the rest as is."""
     items = source if isinstance(source, (list, tuple)) else None
     if items is None:
@@ -86,16 +87,16 @@ def _open_urls(source, storage_options):
         items = [source]
     elif not any(_remote.is_url(item) for item in items):
         return source
-    out = []
+    out: list[Any] = []
     for item in items:
         if _remote.is_url(item):
-            out.extend(obj.open() for obj in _remote.expand([item], storage_options))
+            out.extend(_remote.open_all(_remote.expand([item], storage_options)))
         else:
             out.append(item)
     return out
 
 
-def _names(value, what: str):
+def _names(value: Optional[Iterable[str]], what: str) -> Optional[list[str]]:
     if value is None:
         return None
     if isinstance(value, (str, bytes)):
@@ -103,7 +104,7 @@ def _names(value, what: str):
     return list(value)
 
 
-def read_table(source: Source, **kwargs) -> "pa.Table":
+def read_table(source: Source, **kwargs: Any) -> "pa.Table":
     """Read everything into a ``pyarrow.Table``: shorthand for ``read(source, **kwargs).read_all()``."""
     with read(source, **kwargs) as reader:
         return reader.read_all()

@@ -1,13 +1,21 @@
 """Type stubs of the compiled core (`src/python/`)."""
 
 import os
-from typing import IO, Any, Iterator, Literal, Optional, Sequence, Union
+from types import ModuleType
+from typing import IO, Any, Iterator, Literal, Optional, Sequence, Union, final
 
 import pyarrow as pa
 
+__all__ = ["Reader", "schema", "schema_markdown", "rejects_schema", "EdxlogError", "ArchiveError", "__version__", "DEFAULTS", "STATS_FIELDS", "_testing"]
+
 __version__: str
-#: Test-only: whether this is a debug build (the tests size their biggest inputs down for it).
-_debug_build: bool
+#: The defaults of `read()`'s keywords: batch_size, max_line_bytes, max_rejects.
+DEFAULTS: dict[str, int]
+#: The keys of `Reader.stats`, in order.
+STATS_FIELDS: tuple[str, ...]
+#: Internal hooks for edxlog's own tests and benchmarks (panic_on, inflate_only, debug_build):
+#: not part of the API.
+_testing: ModuleType
 
 class EdxlogError(ValueError):
     """Base class of edxlog's errors (a ValueError)."""
@@ -21,8 +29,12 @@ def schema() -> pa.Schema:
 def schema_markdown() -> str:
     """docs/schema.md, generated from the schema definition."""
 
+def rejects_schema() -> pa.Schema:
+    """The schema of `Reader.rejects()`: (source, line, error, raw)."""
+
 _Source = Union[str, os.PathLike[str], IO[bytes], Sequence[Union[str, os.PathLike[str], IO[bytes]]]]
 
+@final
 class Reader:
     """A lazy stream of `pyarrow.RecordBatch` over tracking logs, in input order.
 
@@ -36,18 +48,18 @@ class Reader:
     so do `close()` and leaving a `with` block. A Rust panic surfaces as `EdxlogError`.
     """
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         source: _Source,
         *,
-        batch_size: int = 65536,
+        batch_size: int = ...,
         threads: Optional[int] = None,
         columns: Optional[Sequence[str]] = None,
         event_types: Optional[Sequence[str]] = None,
         on_error: Literal["skip", "raise"] = "skip",
-        max_line_bytes: int = 67108864,
-        max_rejects: int = 10000,
-    ) -> None: ...
+        max_line_bytes: int = ...,
+        max_rejects: int = ...,
+    ) -> "Reader": ...
     @property
     def schema(self) -> pa.Schema:
         """The schema of the batches (only the requested columns when `columns` was given)."""
@@ -67,11 +79,7 @@ class Reader:
     def close(self) -> None:
         """Stop reading and release the worker threads."""
     def __enter__(self) -> "Reader": ...
-    def __exit__(self, *args: Any) -> bool: ...
+    def __exit__(self, *args: Any) -> Literal[False]:
+        """Stops the read (as `close()`); never swallows an exception."""
     def __arrow_c_schema__(self) -> object: ...
     def __arrow_c_stream__(self, requested_schema: Optional[object] = None) -> object: ...
-
-def inflate_only(source: _Source, threads: Optional[int] = None) -> int:
-    """Benchmark helper: read `source` (paths only) through the input stage alone (open, untar,
-    inflate, split into lines, on `threads` workers as a real read would) and return the
-    decompressed bytes. It parses nothing: it is the ceiling a full read is compared with."""

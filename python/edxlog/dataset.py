@@ -36,6 +36,7 @@ import hashlib
 import json
 import os
 import shutil
+import struct
 import threading
 import time
 import uuid
@@ -43,7 +44,7 @@ from collections import OrderedDict, deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -69,7 +70,7 @@ ROW_GROUP_ROWS = 1_000_000
 ROW_GROUP_BYTES = 128 * 1024 * 1024
 #: Arrow bytes buffered or being encoded at once, over all partitions; past it the biggest
 #: buffer is written as a (smaller) row group. Keeps peak memory bounded whatever the input.
-BUFFER_BUDGET = 96 * 1024 * 1024
+BUFFER_BUDGET = 40 * 1024 * 1024
 MAX_OPEN_FILES = 64
 
 # Low-cardinality strings get dictionary pages; the long unique texts (event_id, context,
@@ -91,7 +92,8 @@ def parquet_options(schema: pa.Schema, compression: str = "zstd", level: Optiona
     names = set(schema.names)
     return dict(
         compression=None if compression == "none" else compression,
-        compression_level=level,
+        # zstd 1: the fastest level; 3 saves ~8 % of size for ~20 % more encoding time.
+        compression_level=level if level is not None or compression != "zstd" else 1,
         use_dictionary=[c for c in DICTIONARY_COLUMNS if c in names],
         write_statistics=[c for c in STATISTICS_COLUMNS if c in names],
         write_page_index=True,
@@ -124,11 +126,12 @@ def partition_dir(keys: Iterable[str], values: Iterable[Optional[str]]) -> str:
 
 
 def partition_arrays(table: pa.Table, keys: tuple[str, ...]) -> list[pa.Array]:
-    """One string array per partition key, for every row of `table`."""
+    """One array per partition key, for every row of `table` (``date``: date32 of the UTC time,
+    a cast 10x cheaper than formatting every row; only the distinct dates become text)."""
     out = []
     for key in keys:
         if key == "date":
-            col = pc.strftime(table.column("time"), format="%Y-%m-%d")
+            col = table.column("time").cast(pa.date32())
         else:
             col = table.column(key)
         out.append(col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col)
@@ -147,7 +150,7 @@ def split_by_partition(table: pa.Table, keys: tuple[str, ...]) -> Iterator[tuple
         enc = pc.dictionary_encode(arr, null_encoding="encode")
         dictionaries.append(enc.dictionary)
         idx = enc.indices.cast(pa.int64())
-        codes = idx if codes is None else pc.add(pc.multiply(codes, len(enc.dictionary)), idx)
+        codes = idx if codes is None else pc.add(pc.multiply(codes, _int64(len(enc.dictionary))), idx)
     distinct = pc.unique(codes)
     if len(distinct) == 1:
         yield _values(distinct[0].as_py(), dictionaries), table
@@ -163,11 +166,17 @@ def split_by_partition(table: pa.Table, keys: tuple[str, ...]) -> Iterator[tuple
         start += n
 
 
+def _int64(n: int) -> pa.Scalar:
+    # from a buffer: converting a Python int would make pyarrow import pandas (~0.3 s)
+    return pa.Array.from_buffers(pa.int64(), 1, [None, pa.py_buffer(struct.pack("<q", n))])[0]
+
+
 def _values(code: int, dictionaries: list[pa.Array]) -> tuple:
     out = []
     for d in reversed(dictionaries):
         code, i = divmod(code, len(d))
-        out.append(d[i].as_py())
+        value = d[i].as_py()
+        out.append(value.isoformat() if hasattr(value, "isoformat") else value)
     return tuple(reversed(out))
 
 
@@ -209,7 +218,7 @@ class PartitionedWriter:
     """
 
     def __init__(self, root: Path, tmp_rel: str, run_id: str, keys: tuple[str, ...], schema: pa.Schema,
-                 options: dict, *, threads: int = 2, budget: int = BUFFER_BUDGET,
+                 options: dict, *, threads: int = 2, budget: Optional[int] = None,
                  row_group_rows: int = ROW_GROUP_ROWS, single_file: Optional[str] = None):
         self.root = root
         self.tmp_rel = tmp_rel
@@ -217,7 +226,7 @@ class PartitionedWriter:
         self.keys = keys
         self.schema = schema
         self.options = options
-        self.budget = budget
+        self.budget = BUFFER_BUDGET if budget is None else budget
         self.row_group_rows = row_group_rows
         self.single_file = single_file  # no partitions: one file at this final name
         self.files: "OrderedDict[str, _OpenFile]" = OrderedDict()  # partition dir -> open file
@@ -252,7 +261,7 @@ class PartitionedWriter:
             f.buffer_bytes += nbytes
             with self.cond:
                 self.held += nbytes
-            if f.buffer_rows >= self.row_group_rows or f.buffer_bytes >= ROW_GROUP_BYTES:
+            if f.buffer_rows >= self.row_group_rows or f.buffer_bytes >= min(ROW_GROUP_BYTES, self.budget):
                 self._submit(f)
         self._relieve()
 
@@ -416,6 +425,16 @@ class Dataset:
         self.root = root
         self.manifest: dict = {}
         self._lock_fd: Optional[int] = None
+        #: Set for a dataset staged from a URL (edxlog.remote_dataset): fetches one of the
+        #: dataset's files into ``root`` before it is read.
+        self.fetch: Optional[Callable[[str], None]] = None
+
+    def local(self, rel: str) -> Path:
+        """The local path of a file of the dataset (fetched first when the dataset is staged)."""
+        path = self.root / rel
+        if self.fetch is not None and not path.exists():
+            self.fetch(rel)
+        return path
 
     @classmethod
     def open(cls, root: Path) -> "Dataset":

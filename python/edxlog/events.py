@@ -43,13 +43,15 @@ from __future__ import annotations
 
 import io
 import json
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from edxlog._core import EdxlogError, Reader
 
-try:  # orjson is ~3x faster on the JSON texts; its results are the same, and json is the fallback
+_orjson_loads: Optional[Callable[[str], Any]]
+try:  # orjson is faster on the JSON texts; its results are the same, and json is the fallback
     from orjson import JSONDecodeError as _OrjsonError
     from orjson import loads as _orjson_loads
 except ImportError:  # pragma: no cover - orjson is optional
@@ -92,7 +94,12 @@ def _json_loads(text: str) -> Any:
     return json.loads(text)
 
 
-def _decode_event(text: Optional[str], event_type: Optional[str], answers, warnings) -> Any:
+def _decode_event(
+    text: Optional[str],
+    event_type: Optional[str],
+    answers: Optional[List[Tuple[str, List[Optional[str]]]]],
+    warnings: Optional[List[str]],
+) -> Any:
     """The payload of the ``event`` column's text, following contract §4 (the reader's warnings
     tell which texts it could not decode, so both sides agree)."""
     if text is None:
@@ -121,52 +128,54 @@ def _decode_event(text: Optional[str], event_type: Optional[str], answers, warni
     return text  # a number, bool or null the text spelled: keep the text (see the module doc)
 
 
+def _iso_times(column: Any) -> List[Optional[str]]:
+    """``datetime.isoformat()`` of UTC timestamps, computed by Arrow for the whole column."""
+    text = pc.strftime(column, format="%Y-%m-%dT%H:%M:%S+00:00")  # %S holds the fraction
+    return pc.replace_substring(text, ".000000+", "+").to_pylist()  # type: ignore[no-any-return]
+
+
 def batch_to_dicts(batch: pa.RecordBatch, *, warnings: bool = True, meta: bool = False) -> List[Dict[str, Any]]:
     """The rows of a batch (holding at least ``COLUMNS``, and ``META_COLUMNS`` with ``meta``)
     as event dicts, in order. See the module documentation for the keys."""
-    col = {name: batch.column(name).to_pylist() for name in COLUMNS}
+    strings = zip(*(batch.column(name).to_pylist() for name in STRING_FIELDS))
+    rest = [batch.column(name).to_pylist() for name in ("event_type", "context", "event", "answers", "extra", "warnings")]
     if meta:
-        col.update({name: batch.column(name).to_pylist() for name in META_COLUMNS})
+        provenance = zip(*(batch.column(name).to_pylist() for name in META_COLUMNS))
     out = []
-    strings = [col[name] for name in STRING_FIELDS]
-    event_types = col["event_type"]
-    for i in range(batch.num_rows):
-        ev: Dict[str, Any] = {name: values[i] for name, values in zip(STRING_FIELDS, strings)}
-        t = col["time"][i]
-        ev["time"] = t.isoformat() if t is not None else None
-        ctx = col["context"][i]
-        ev["context"] = _json_loads(ctx) if ctx is not None else None
-        row_warnings = col["warnings"][i]
-        ev["event"] = _decode_event(col["event"][i], event_types[i], col["answers"][i], row_warnings)
-        extra = col["extra"][i]
+    loads = _json_loads
+    for common, time, (event_type, ctx, text, answers, extra, row_warnings) in zip(
+        strings, _iso_times(batch.column("time")), zip(*rest)
+    ):
+        ev: Dict[str, Any] = dict(zip(STRING_FIELDS, common))
+        ev["time"] = time
+        ev["context"] = loads(ctx) if ctx is not None else None
+        ev["event"] = _decode_event(text, event_type, answers, row_warnings)
         if extra is not None:
-            ev.update(_json_loads(extra))
+            ev.update(loads(extra))
         if warnings:
             ev["warnings"] = row_warnings or []
         if meta:
-            ev["_edxlog"] = {
-                "source": col["source"][i],
-                "server": col["server"][i],
-                "line": col["line"][i],
-                "event_id": col["event_id"][i].hex(),
-            }
+            source, server, line, event_id = next(provenance)
+            ev["_edxlog"] = {"source": source, "server": server, "line": line, "event_id": event_id.hex()}
         out.append(ev)
     return out
 
 
-def iter_events(source, *, warnings: bool = True, meta: bool = False, **read_options) -> Iterator[Dict[str, Any]]:
-    """Events of ``source`` (anything ``edxlog.read`` takes, with the same options) one dict at a
-    time, in input order. Lines that are not events are counted, not yielded: to see them, read
+def iter_events(source: Any, *, warnings: bool = True, meta: bool = False, **read_options: Any) -> Iterator[Dict[str, Any]]:
+    """Events of ``source`` (anything ``edxlog.read`` takes, URLs included, with the same
+    options) one dict at a time, in input order. Lines that are not events are counted, not yielded: to see them, read
     with ``edxlog.read`` and use ``reader.rejects()``. ``columns`` is chosen here."""
     if "columns" in read_options:
         raise TypeError("iter_events chooses the columns itself")
+    from edxlog import read  # here: edxlog/__init__.py imports this module
+
     columns = list(COLUMNS) + (list(META_COLUMNS) if meta else [])
-    with Reader(source, columns=columns, **read_options) as reader:
+    with read(source, columns=columns, **read_options) as reader:
         for batch in reader:
             yield from batch_to_dicts(batch, warnings=warnings, meta=meta)
 
 
-def loads(line, *, warnings: bool = True) -> Dict[str, Any]:
+def loads(line: Union[bytes, bytearray, memoryview, str], *, warnings: bool = True) -> Dict[str, Any]:
     """One tracking-log line (``bytes`` or ``str``, with or without its newline) as an event
     dict, exactly as ``iter_events`` would give it. Raises ``edxlog.EdxlogError`` (a
     ``ValueError``) when the line is blank, not an event (the reject's error), or more than

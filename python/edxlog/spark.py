@@ -16,9 +16,10 @@ runs one task per unit, inside ``DataFrame.mapInArrow``:
   archive whose headers ``tarfile`` cannot list cleanly (the core's damage handling then applies
   to the whole archive) — is one unit.
 
-Paths must be readable under the same name on every executor (a shared file system; for object
-stores, see the s3 work in ``edxlog.remote`` when it is available). Rows come out in no defined
-order across units (Spark's rule); within a unit they keep the input order.
+Paths must be readable under the same name on every executor (a shared file system).
+URLs (``s3://...``, prefixes, globs; ``storage_options=``) are expanded on the driver by
+``edxlog.remote`` into one unit per object, which the task streams in ranged reads. Rows come
+out in no defined order across units (Spark's rule); within a unit they keep the input order.
 
 The report (``report=True``) comes back through a Spark accumulator, keyed by work unit: each
 task adds its unit's ``stats`` and ``rejects()`` when it has read the unit to the end, and a
@@ -35,11 +36,13 @@ import os
 import tarfile
 import zlib
 from dataclasses import dataclass
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 import pyarrow as pa
 
 import edxlog
+from edxlog import remote
+from edxlog._core import rejects_schema
 
 __all__ = ["read", "spark_schema", "plan", "Unit", "Report"]
 
@@ -102,25 +105,36 @@ def spark_schema(arrow_schema: pa.Schema = None):
 
 @dataclass(frozen=True)
 class Unit:
-    """One task's input: a whole file (``member`` is None) or one member of a plain tar."""
+    """One task's input: a whole file or remote object (``member`` is None), or one member of
+    a plain tar."""
 
     path: str
-    #: For a file found in a directory walk: the server its directory gives (contract §1).
+    #: For a file found in a directory walk or under a URL prefix: the server its directory
+    #: gives (contract §1).
     server: Optional[str] = None
     member: Optional[str] = None
     offset: int = 0
-    size: int = 0
+    size: Optional[int] = 0
+    #: ``path`` is a URL of one object (opened with ``edxlog.remote``).
+    remote: bool = False
 
     def describe(self) -> str:
         return f"{self.path}!{self.member}" if self.member is not None else self.path
 
 
-def plan(sources, *, split_members: bool = True) -> List[Unit]:
-    """The work units of ``sources`` (a path or a list of paths), in input order."""
+def plan(sources: Any, *, split_members: bool = True,
+         storage_options: Optional[Mapping[str, Any]] = None) -> List[Unit]:
+    """The work units of ``sources`` (a path or URL, or a list of them), in input order."""
     if isinstance(sources, (str, os.PathLike)):
         sources = [sources]
     units: List[Unit] = []
     for source in sources:
+        if remote.is_url(source):
+            # Each object is one unit: listing a remote tar's members would cost a request per
+            # member on the driver.
+            units.extend(Unit(obj.url, obj.server, size=obj.size, remote=True)
+                         for obj in remote.expand([source], storage_options))
+            continue
         path = os.fspath(source)
         if not isinstance(path, str) or path == "-":
             raise TypeError(f"edxlog.spark.read takes paths readable by every executor, not {source!r}")
@@ -228,7 +242,10 @@ class _MemberAsTar(io.RawIOBase):
         super().close()
 
 
-def _open_unit(unit: Unit):
+def _open_unit(unit: Unit, storage_options: Optional[Mapping[str, Any]]) -> Any:
+    if unit.remote:
+        fs, path = remote.filesystem(unit.path, storage_options)
+        return remote.RemoteObject(url=unit.path, size=unit.size, server=unit.server, fs=fs, path=path).open()
     if unit.member is None:
         return unit.path
     return io.BufferedReader(_MemberAsTar(unit), buffer_size=1 << 20)
@@ -240,9 +257,10 @@ def _open_unit(unit: Unit):
 class _ReadUnits:
     """The ``mapInArrow`` function: reads the units whose indexes arrive, yields Spark batches."""
 
-    def __init__(self, units, read_options, arrow_schema, report):
+    def __init__(self, units, read_options, storage_options, arrow_schema, report):
         self.units = units
         self.read_options = read_options
+        self.storage_options = storage_options
         self.arrow_schema = arrow_schema
         self.report = report
 
@@ -252,7 +270,7 @@ class _ReadUnits:
                 yield from self._read(index, self.units[index])
 
     def _read(self, index: int, unit: Unit) -> Iterator[pa.RecordBatch]:
-        source = _open_unit(unit)
+        source = _open_unit(unit, self.storage_options)
         try:
             with edxlog.read(source, **self.read_options) as reader:
                 for batch in reader:
@@ -267,7 +285,7 @@ class _ReadUnits:
         columns = []
         for name, field in zip(batch.schema.names, self.arrow_schema):
             column = batch.column(name)
-            if name == "server" and unit.server is not None:
+            if name == "server" and unit.server is not None and not unit.remote:
                 column = pa.array([unit.server] * batch.num_rows, pa.string())
             columns.append(column.cast(field.type) if column.type != field.type else column)
         return pa.RecordBatch.from_arrays(columns, schema=self.arrow_schema)
@@ -290,11 +308,6 @@ def _report_param():
             return a
 
     return UnitReports()
-
-
-#: The schema of ``Reader.rejects()``.
-_REJECTS_SCHEMA = pa.schema([pa.field("source", pa.string(), False), pa.field("line", pa.int64(), False),
-                             pa.field("error", pa.string(), False), pa.field("raw", pa.binary(), False)])
 
 
 class Report:
@@ -328,24 +341,28 @@ class Report:
         each unit keeps its first ``max_rejects``."""
         got = self._acc.value
         rows = [r for i in sorted(got) for r in got[i][1]]
-        return pa.Table.from_pylist(rows, schema=_REJECTS_SCHEMA)
+        return pa.Table.from_pylist(rows, schema=rejects_schema())
 
 
 # ---- the entry point -------------------------------------------------------------------------
 
 
-def read(spark, sources, *, report: bool = False, split_members: bool = True,
-         **read_options: Any) -> Union["Any", Tuple[Any, Report]]:
+def read(spark: Any, sources: Any, *, report: bool = False, split_members: bool = True,
+         storage_options: Optional[Mapping[str, Any]] = None,
+         **read_options: Any) -> Union[Any, Tuple[Any, Report]]:
     """Tracking logs as a ``pyspark.sql.DataFrame`` with the columns of ``edxlog.SCHEMA`` (or
     ``columns=``), parsed by the Rust reader on the executors. ``sources``: a path or a list of
     paths (files, directories, archives) that every executor can read. ``read_options`` are
     those of ``edxlog.read`` (``columns``, ``event_types``, ``batch_size``, ``max_line_bytes``,
     ``max_rejects``, ``on_error``; ``threads`` defaults to 1, one per Spark task core).
+    URLs (``s3://bucket/prefix/``, globs) are expanded on the driver by ``edxlog.remote``, one
+    unit per object; ``storage_options`` go to fsspec on the driver and, with the tasks, on
+    the executors (prefer credentials from the environment or an instance role).
 
     With ``report=True`` returns ``(df, report)``: ``report`` (:class:`Report`) gathers the
     stats and rejects of every unit as actions on ``df`` read them (see the module docs).
     ``split_members=False`` reads each archive in one task."""
-    units = plan(sources, split_members=split_members)
+    units = plan(sources, split_members=split_members, storage_options=storage_options)
     read_options = {"threads": 1, **read_options}
     columns = read_options.get("columns")
     arrow_schema = edxlog.SCHEMA if columns is None else pa.schema([edxlog.SCHEMA.field(c) for c in columns])
@@ -353,7 +370,8 @@ def read(spark, sources, *, report: bool = False, split_members: bool = True,
     target = _spark_arrow_schema(schema, spark.conf.get("spark.sql.session.timeZone"))
     accumulator = spark.sparkContext.accumulator({}, _report_param()) if report else None
     ids = spark.range(0, len(units), 1, numPartitions=max(1, len(units)))
-    df = ids.mapInArrow(_ReadUnits(units, read_options, target, accumulator), schema)
+    storage = dict(storage_options) if storage_options else None
+    df = ids.mapInArrow(_ReadUnits(units, read_options, storage, target, accumulator), schema)
     return (df, Report(accumulator, units)) if report else df
 
 

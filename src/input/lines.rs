@@ -44,6 +44,14 @@ pub struct MemberEnd {
 }
 
 const READ_SIZE: usize = 256 * 1024;
+
+thread_local! {
+    static READ_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// What the first chunk buffer of a member reserves: most members of an export are small,
+/// and a big one grows it (copying at most `FIRST_CHUNK`) before later chunks reserve in full.
+const FIRST_CAPACITY: usize = 64 << 10;
 /// The most a chunk buffer reserves up front (chunks are at most `max_bytes` + one line).
 const CHUNK_CAPACITY: usize = 16 << 20;
 
@@ -54,7 +62,10 @@ pub fn split_lines(
     emit: &mut dyn FnMut(Piece) -> bool,
 ) -> MemberEnd {
     let mut s = Splitter::new(limits);
-    let mut buf = vec![0u8; READ_SIZE];
+    // One read buffer per thread, reused member after member: a fresh zeroed 256 KiB per
+    // member was most of the cost of a member of a few lines.
+    let mut buf = READ_BUFFER.with(|b| std::mem::take(&mut *b.borrow_mut()));
+    buf.resize(READ_SIZE, 0);
     let mut bytes = 0u64;
     let error = loop {
         let n = match reader.read(&mut buf) {
@@ -68,6 +79,7 @@ pub fn split_lines(
             break None;
         }
     };
+    READ_BUFFER.with(|b| *b.borrow_mut() = buf);
     if !s.stopped {
         s.finish(error.is_none(), emit);
     }
@@ -92,6 +104,8 @@ struct Splitter {
     stopped: bool,
     /// Chunks of lines handed on so far (for `chunk_bytes`).
     chunks_sent: u32,
+    /// In `finish`: the last chunk is being handed on.
+    ending: bool,
 }
 
 /// The first chunk of a member holds at most this much; each next one twice as much, up to
@@ -110,8 +124,9 @@ impl Splitter {
             long: None,
             stopped: false,
             chunks_sent: 0,
+            ending: false,
         };
-        s.pending = s.chunk_buffer();
+        s.pending = Vec::with_capacity(FIRST_CAPACITY);
         s
     }
 
@@ -217,10 +232,19 @@ impl Splitter {
             return true;
         }
         self.chunks_sent += 1;
-        let mut next = self.chunk_buffer();
+        // At the member's end no chunk follows: no buffer for one.
+        let mut next = if self.ending {
+            Vec::new()
+        } else {
+            self.chunk_buffer()
+        };
         next.extend_from_slice(&self.pending[self.partial_start..]);
         self.pending.truncate(self.partial_start);
-        let data = std::mem::replace(&mut self.pending, next);
+        let mut data = std::mem::replace(&mut self.pending, next);
+        if self.ending && data.capacity() > 2 * data.len() {
+            // A small member's last chunk may wait in a work item with many others.
+            data.shrink_to_fit();
+        }
         self.partial_start = 0;
         let piece = Piece::Lines {
             first_line: self.next_line,
@@ -235,6 +259,7 @@ impl Splitter {
     /// At the end of the member: the last line counts even without `\n`. When the member was
     /// cut by an error, a partial last line is dropped (the member's reject covers it).
     fn finish(&mut self, clean_end: bool, emit: &mut dyn FnMut(Piece) -> bool) {
+        self.ending = true;
         if let Some((head, len)) = self.long.take() {
             if !self.flush(emit) {
                 return;

@@ -2,14 +2,18 @@
 //! Nothing here parses logs.
 
 mod reader;
+mod testing;
 
 use pyo3::create_exception;
 use pyo3::exceptions::{PyFileNotFoundError, PyOSError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
 use pyo3_arrow::PySchema;
 
+use crate::accounting::{rejects_schema, Stats};
 use crate::columns::schema::{schema, schema_markdown};
 use crate::error::Error;
+use crate::options::{DEFAULT_BATCH_SIZE, DEFAULT_MAX_LINE_BYTES, DEFAULT_MAX_REJECTS};
 
 create_exception!(
     edxlog,
@@ -28,16 +32,9 @@ create_exception!(
 /// `EdxlogError("internal error in <method>: <panic message>")` instead of pyo3's
 /// `PanicException` (a `BaseException` that `except Exception` misses). Every `#[pymethods]`
 /// and `#[pyfunction]` body that does real work goes through here.
-///
-/// Test-only hook: when the environment variable `EDXLOG_TEST_PANIC` (read once, at the first
-/// call) names `method` (a comma-separated list, or `*` for all), the body panics first, so the
-/// tests can check the mapping on every method. Unset (always, outside the tests) it does
-/// nothing but one comparison.
 pub(crate) fn guard<T>(method: &str, body: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        if test_panic_requested(method) {
-            panic!("EDXLOG_TEST_PANIC asked {method} to panic");
-        }
+        testing::maybe_panic(method);
         body()
     })) {
         Ok(result) => result,
@@ -45,14 +42,6 @@ pub(crate) fn guard<T>(method: &str, body: impl FnOnce() -> PyResult<T>) -> PyRe
             "internal error in {method} (please report): {}",
             crate::pipeline::panic_text(&panic)
         ))),
-    }
-}
-
-fn test_panic_requested(method: &str) -> bool {
-    static WANTED: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
-    match WANTED.get_or_init(|| std::env::var("EDXLOG_TEST_PANIC").ok()) {
-        None => false,
-        Some(list) => list.split(',').any(|m| m == method || m == "*"),
     }
 }
 
@@ -76,41 +65,39 @@ fn py_schema(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
     guard("schema", || PySchema::new(schema()).into_pyarrow(py))
 }
 
-/// Reads `source` through the input stage only (open, untar, inflate, split into lines) on
-/// `threads` workers, as a real read would, and returns the decompressed bytes. The
-/// inflate-only ceiling the benchmarks compare a full read with.
-#[pyfunction]
-#[pyo3(signature = (source, threads=None))]
-fn inflate_only(
-    py: Python<'_>,
-    source: &Bound<'_, PyAny>,
-    threads: Option<usize>,
-) -> PyResult<u64> {
-    let mut needs_gil = false;
-    let specs = reader::specs_of(source, &mut needs_gil)?;
-    if needs_gil {
-        return Err(PyValueError::new_err("inflate_only reads paths only"));
-    }
-    py.detach(|| crate::pipeline::inflate_only(specs, threads))
-        .map_err(to_py_err)
-}
-
 /// docs/schema.md, generated from the schema definition.
 #[pyfunction(name = "schema_markdown")]
 fn py_schema_markdown() -> PyResult<String> {
     guard("schema_markdown", || Ok(schema_markdown()))
 }
 
+/// The schema of `Reader.rejects()`, as a pyarrow.Schema.
+#[pyfunction(name = "rejects_schema")]
+fn py_rejects_schema(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    guard("rejects_schema", || {
+        PySchema::new(rejects_schema()).into_pyarrow(py)
+    })
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
     m.add_class::<reader::Reader>()?;
     m.add_function(wrap_pyfunction!(py_schema, m)?)?;
     m.add_function(wrap_pyfunction!(py_schema_markdown, m)?)?;
-    m.add_function(wrap_pyfunction!(inflate_only, m)?)?;
-    m.add("EdxlogError", m.py().get_type::<EdxlogError>())?;
-    m.add("ArchiveError", m.py().get_type::<ArchiveError>())?;
+    m.add_function(wrap_pyfunction!(py_rejects_schema, m)?)?;
+    m.add("EdxlogError", py.get_type::<EdxlogError>())?;
+    m.add("ArchiveError", py.get_type::<ArchiveError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    // For the tests only: a debug build is ~30x slower, so they size their biggest inputs down.
-    m.add("_debug_build", cfg!(debug_assertions))?;
+    // THE defaults of `read()`'s keywords, and the names of `Reader.stats`, for the Python side.
+    let defaults = PyDict::new(py);
+    defaults.set_item("batch_size", DEFAULT_BATCH_SIZE)?;
+    defaults.set_item("max_line_bytes", DEFAULT_MAX_LINE_BYTES)?;
+    defaults.set_item("max_rejects", DEFAULT_MAX_REJECTS)?;
+    m.add("DEFAULTS", defaults)?;
+    m.add("STATS_FIELDS", PyTuple::new(py, Stats::FIELDS)?)?;
+    let internal = PyModule::new(py, "_testing")?;
+    testing::register(&internal)?;
+    m.add_submodule(&internal)?;
     Ok(())
 }

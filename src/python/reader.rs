@@ -6,9 +6,8 @@ use std::io::{self, Read};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use arrow_array::builder::{BinaryBuilder, Int64Builder, StringBuilder};
 use arrow_array::{ArrayRef, RecordBatch, StructArray};
-use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
+use arrow_schema::{ArrowError, Field, SchemaRef};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyCapsule, PyDict, PyList, PyString, PyTuple};
@@ -16,9 +15,13 @@ use pyo3_arrow::ffi::{to_schema_pycapsule, to_stream_pycapsule, ArrayIterator};
 use pyo3_arrow::{PyRecordBatch, PySchema, PyTable};
 
 use super::{guard, to_py_err};
+use crate::accounting::{rejects_batch, Stats};
 use crate::error::Error;
 use crate::input::source::Spec;
-use crate::pipeline::{panic_text, OnError, Options, Pipeline, Shared};
+use crate::options::{
+    OnError, Options, DEFAULT_BATCH_SIZE, DEFAULT_MAX_LINE_BYTES, DEFAULT_MAX_REJECTS,
+};
+use crate::pipeline::{panic_text, Pipeline, Shared};
 
 #[pyclass(module = "edxlog", name = "Reader")]
 pub struct Reader {
@@ -160,7 +163,7 @@ impl Reader {
 #[pymethods]
 impl Reader {
     #[new]
-    #[pyo3(signature = (source, *, batch_size=65536, threads=None, columns=None, event_types=None, on_error="skip", max_line_bytes=64 * 1024 * 1024, max_rejects=10_000))]
+    #[pyo3(signature = (source, *, batch_size=DEFAULT_BATCH_SIZE, threads=None, columns=None, event_types=None, on_error="skip", max_line_bytes=DEFAULT_MAX_LINE_BYTES, max_rejects=DEFAULT_MAX_REJECTS))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -196,7 +199,6 @@ impl Reader {
                 on_error,
                 max_line_bytes,
                 max_rejects,
-                ..Options::default()
             };
             let pipeline = py
                 .detach(|| Pipeline::start(specs, options))
@@ -247,17 +249,7 @@ impl Reader {
         guard("Reader.stats", || {
             let s = self.shared.stats();
             let d = PyDict::new(py);
-            for (k, v) in [
-                ("lines", s.lines),
-                ("rows", s.rows),
-                ("rejects", s.rejects),
-                ("blank", s.blank),
-                ("filtered", s.filtered),
-                ("members", s.members),
-                ("bytes_in", s.bytes_in),
-                ("bytes_out", s.bytes_out),
-                ("rejects_dropped", s.rejects_dropped),
-            ] {
+            for (k, v) in Stats::FIELDS.iter().zip(s.values()) {
                 d.set_item(k, v)?;
             }
             Ok(d)
@@ -268,33 +260,9 @@ impl Reader {
     /// (source, line, error, raw): the first `max_rejects` of them.
     fn rejects<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         guard("Reader.rejects", || {
-            let rejects = self.shared.rejects();
-            let (mut source, mut line, mut error, mut raw) = (
-                StringBuilder::new(),
-                Int64Builder::new(),
-                StringBuilder::new(),
-                BinaryBuilder::new(),
-            );
-            for r in &rejects {
-                source.append_value(&r.source);
-                line.append_value(r.line as i64);
-                error.append_value(&r.error);
-                raw.append_value(&r.raw);
-            }
-            let schema = Arc::new(Schema::new(vec![
-                Field::new("source", DataType::Utf8, false),
-                Field::new("line", DataType::Int64, false),
-                Field::new("error", DataType::Utf8, false),
-                Field::new("raw", DataType::Binary, false),
-            ]));
-            let columns: Vec<ArrayRef> = vec![
-                Arc::new(source.finish()),
-                Arc::new(line.finish()),
-                Arc::new(error.finish()),
-                Arc::new(raw.finish()),
-            ];
-            let batch = RecordBatch::try_new(schema.clone(), columns)
+            let batch = rejects_batch(&self.shared.rejects())
                 .map_err(|e| to_py_err(Error::Internal(e.to_string())))?;
+            let schema = batch.schema();
             PyTable::try_new(vec![batch], schema)?.into_pyarrow(py)
         })
     }

@@ -15,6 +15,8 @@ from typing import Optional, Sequence
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from edxlog.cli.arrow_build import booleans, strings, utc_timestamp
+
 _GLOB_CHARS = frozenset("*?[")
 
 
@@ -84,7 +86,7 @@ class RowFilter:
         self.until = parse_time(until, end=True) if until else None
         if self.since and self.until and self.since >= self.until:
             raise ValueError("--since must be before --until")
-        self.courses = pa.array(list(dict.fromkeys(courses)), pa.string()) if courses else None
+        self.courses = strings(list(dict.fromkeys(courses))) if courses else None
 
     @property
     def columns(self) -> set[str]:
@@ -110,15 +112,15 @@ class RowFilter:
         if self.regex:
             masks.append(pc.match_substring_regex(table.column("event_type"), self.regex))
         if self.since:
-            masks.append(pc.greater_equal(table.column("time"), pa.scalar(self.since, pa.timestamp("us", "UTC"))))
+            masks.append(pc.greater_equal(table.column("time"), utc_timestamp(self.since)))
         if self.until:
-            masks.append(pc.less(table.column("time"), pa.scalar(self.until, pa.timestamp("us", "UTC"))))
+            masks.append(pc.less(table.column("time"), utc_timestamp(self.until)))
         if self.courses is not None:
             masks.append(pc.is_in(table.column("course_id"), value_set=self.courses))
         mask = masks[0]
         for m in masks[1:]:
             mask = pc.and_kleene(mask, m)
-        mask = pc.fill_null(mask, False)  # a null time or course is not in any range or list
+        mask = pc.fill_null(mask, booleans([False])[0])  # a null time or course is in no range or list
         kept = table.filter(mask)
         return kept, table.num_rows - kept.num_rows
 
@@ -151,5 +153,5 @@ class Deduper:
                 keep.append(True)
         if all(keep):
             return table, 0
-        kept = table.filter(pa.array(keep))
+        kept = table.filter(booleans(keep))
         return kept, table.num_rows - kept.num_rows

@@ -19,11 +19,13 @@ import click
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from edxlog.cli.summary import warning_kind
+from edxlog.cli.arrow_build import strings
+from edxlog.cli.summary import micros_range, utc, warning_kind
 
 COLUMNS = ["source", "server", "time", "event_source", "event_type", "username", "course_id", "warnings"]
 NO_SERVER = "(none)"
 NO_DATE = "(no time)"
+_FILL = strings([NO_SERVER, NO_DATE])  # (built without importing pandas)
 
 
 def reject_kind(error: str) -> str:
@@ -52,8 +54,8 @@ class Stats:
         t = pa.Table.from_batches([batch])
         if t.num_rows == 0:
             return
-        server = pc.fill_null(t.column("server"), NO_SERVER)
-        day = pc.fill_null(pc.strftime(t.column("time"), format="%Y-%m-%d"), NO_DATE)
+        server = pc.fill_null(t.column("server"), _FILL[0])
+        day = pc.fill_null(pc.strftime(t.column("time"), format="%Y-%m-%d"), _FILL[1])
         grouped = pa.table({"s": server, "d": day, "src": t.column("source")}).group_by(["s", "d", "src"]) \
             .aggregate([("s", "count", pc.CountOptions(mode="all"))])
         for s, d, src, n in zip(*(grouped.column(c).to_pylist() for c in ("s", "d", "src", "s_count"))):
@@ -68,10 +70,10 @@ class Stats:
                 self.warnings[warning_kind(item["values"])] += item["counts"]
         self.users.update(v for v in pc.unique(t.column("username")).to_pylist() if v)
         self.courses.update(v for v in pc.unique(t.column("course_id")).to_pylist() if v)
-        mm = pc.min_max(t.column("time")).as_py()
-        if mm["min"] is not None:
-            self.time_min = mm["min"] if self.time_min is None else min(self.time_min, mm["min"])
-            self.time_max = mm["max"] if self.time_max is None else max(self.time_max, mm["max"])
+        lo, hi = micros_range(t.column("time"))
+        if lo is not None:
+            self.time_min = utc(lo) if self.time_min is None else min(self.time_min, utc(lo))
+            self.time_max = utc(hi) if self.time_max is None else max(self.time_max, utc(hi))
 
     def add_rejects(self, rejects: pa.Table, stats: dict) -> None:
         for e in rejects.column("error").to_pylist():
@@ -190,7 +192,8 @@ def plot(st: Stats, path: str, size: Optional[tuple[int, int]]) -> tuple[int, in
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-        from matplotlib.colors import LogNorm
+        from matplotlib.colors import LogNorm, Normalize
+        from matplotlib.ticker import FuncFormatter
     except ImportError:
         raise click.UsageError("--plot needs matplotlib: pip install 'edxlog[plot]'") from None
     import numpy as np
@@ -205,9 +208,14 @@ def plot(st: Stats, path: str, size: Optional[tuple[int, int]]) -> tuple[int, in
     cmap = matplotlib.colormaps["viridis"].copy()
     cmap.set_bad("#e8e8e8")  # a day without rows is light grey: holes stand out
     if masked.count():
-        im = ax.imshow(masked, aspect="auto", cmap=cmap, interpolation="nearest",
-                       norm=LogNorm(vmin=max(1, masked.min()), vmax=max(2, masked.max())))
-        fig.colorbar(im, ax=ax, label="rows (log)", pad=0.01)
+        lo, hi = float(masked.min()), float(masked.max())
+        # A log scale when the counts span orders of magnitude (busy and quiet days both show).
+        log = hi / max(lo, 1) >= 20
+        norm = LogNorm(vmin=max(1, lo), vmax=hi) if log else Normalize(vmin=0, vmax=max(hi, 1))
+        im = ax.imshow(masked, aspect="auto", cmap=cmap, interpolation="nearest", norm=norm)
+        bar = fig.colorbar(im, ax=ax, label="rows" + (" (log scale)" if log else ""), pad=0.01, fraction=0.04)
+        bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        bar.ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
     else:
         ax.imshow(np.zeros((max(1, len(servers)), max(1, len(days)))), aspect="auto", cmap="Greys")
     ax.set_yticks(range(len(servers)))
@@ -218,7 +226,8 @@ def plot(st: Stats, path: str, size: Optional[tuple[int, int]]) -> tuple[int, in
     missing = int((data == 0).sum()) if data.size else 0
     ax.set_title(f"rows per server and UTC day — {len(days)} days × {len(servers)} servers,"
                  f" {missing} empty (grey)", fontsize=10)
-    fig.subplots_adjust(left=min(0.3, 180 / width), right=0.97, bottom=min(0.45, 110 / height), top=0.9)
+    fig.subplots_adjust(left=min(0.3, 150 / width), right=1 - min(0.2, 60 / width),
+                        bottom=min(0.45, 90 / height), top=1 - min(0.2, 30 / height))
     fig.savefig(path, dpi=dpi, format="png")
     plt.close(fig)
     return width, height

@@ -35,7 +35,7 @@ Profiles (``profiles/``):
   :data:`FORCED` appears at least once.
 - ``2017``: shaped like a real 2016-18 edx.org export: about 81 % implicit URL events (the
   ``event`` a JSON string), modern named events, a ``context`` on every line, no unreadable
-  line, about 760 bytes a line.
+  line, about 780 bytes a line.
 
 Layout: ``families/`` builds the events of one family each (video, problems, navigation and
 ``edx.ui.lms.*``, textbooks, open-ended assessment, implicit URL events, enrollments and

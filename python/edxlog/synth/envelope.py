@@ -201,7 +201,7 @@ def _encode(member, rec, flags, *, us, user_id, ip) -> bytes:
         flags.add("duplicate_key")
         k = rng.choice(["host", "username", "event_source", "ip"])
         v = rec.get(k) if rng.random() < 0.5 else {"host": "localhost", "username": "dup",
-                                                    "event_source": "server", "ip": "127.0.0.1"}[k]
+                                                   "event_source": "server", "ip": "127.0.0.1"}[k]
         text = text[:-1] + ", %s: %s}" % (json.dumps(k), json.dumps(v))
     b = text.encode("utf-8")
     if "invalid_utf8" in flags:

@@ -56,4 +56,3 @@ def server_name(i: int) -> str:
 
 def member_name(server: str, day, plain: bool = False) -> str:
     return "%s/tracking.log-%s%s" % (server, day_date(day).strftime("%Y%m%d"), "" if plain else ".gz")
-

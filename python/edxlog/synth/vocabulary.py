@@ -40,32 +40,32 @@ COURSES_2017 = [
 CCX = ("MITx", "6.00.1x", "2T2017", 12)
 
 FIRST = ["anna", "ben", "carlos", "dana", "eric", "fatima", "george", "hana", "ivan", "julia",
-          "kofi", "lena", "mohammed", "nina", "omar", "priya", "quentin", "rosa", "sam", "tariq",
-          "uma", "victor", "wei", "xavier", "yuki", "zara", "honor", "staff", "audit", "verified"]
+         "kofi", "lena", "mohammed", "nina", "omar", "priya", "quentin", "rosa", "sam", "tariq",
+         "uma", "victor", "wei", "xavier", "yuki", "zara", "honor", "staff", "audit", "verified"]
 NON_ASCII_NAMES = ["\u674e\u660e", "\u738b\u82b3", "\u0645\u062d\u0645\u062f",
-                    "\u0641\u0627\u0637\u0645\u0629", "Jos\u00e9", "Zo\u00eb", "\u0141ukasz",
-                    "Ng\u1ecdc", "M\u00fcller", "\u0410\u043b\u0435\u043a\u0441\u0435\u0439",
-                    "\u3086\u304d", "\u0928\u0940\u0932\u092e", "Fran\u00e7ois"]
+                   "\u0641\u0627\u0637\u0645\u0629", "Jos\u00e9", "Zo\u00eb", "\u0141ukasz",
+                   "Ng\u1ecdc", "M\u00fcller", "\u0410\u043b\u0435\u043a\u0441\u0435\u0439",
+                   "\u3086\u304d", "\u0928\u0940\u0932\u092e", "Fran\u00e7ois"]
 
 TEXT_ANSWERS = ["photosynthesis", "x^2+1", "42", "Paris", "a & b = c", "O(n log n)",
-                 "mitochondria", "  spaced answer  ", "100%", "sqrt(2)/2", "TRUE", "e=mc^2"]
+                "mitochondria", "  spaced answer  ", "100%", "sqrt(2)/2", "TRUE", "e=mc^2"]
 NON_ASCII_ANSWERS = ["\u5149\u5408\u4f5c\u7528", "\u7b54\u6848\u662f\u4e09",
-                      "\u0645\u0631\u062d\u0628\u0627 \u0628\u0627\u0644\u0639\u0627\u0644\u0645",
-                      "\u0627\u0644\u062c\u0648\u0627\u0628 \u0661\u0662", "na\u00efve caf\u00e9",
-                      "\U0001F600 I think so", "\u00bd \u00d7 \u03c0 r\u00b2",
-                      "\U0001F44D\U0001F3FD yes", "\u0425\u043e\u0440\u043e\u0448\u043e"]
+                     "\u0645\u0631\u062d\u0628\u0627 \u0628\u0627\u0644\u0639\u0627\u0644\u0645",
+                     "\u0627\u0644\u062c\u0648\u0627\u0628 \u0661\u0662", "na\u00efve caf\u00e9",
+                     "\U0001F600 I think so", "\u00bd \u00d7 \u03c0 r\u00b2",
+                     "\U0001F44D\U0001F3FD yes", "\u0425\u043e\u0440\u043e\u0448\u043e"]
 LONG_TEXT = ("In my opinion the main reason is that the system must balance cost and "
-              "reliability; ",
-              "\u6211\u8ba4\u4e3a\u8fd9\u4e2a\u95ee\u9898\u7684\u5173\u952e\u5728\u4e8e\u80fd"
-              "\u91cf\u5b88\u6052\u3002",
-              "\u0623\u0639\u062a\u0642\u062f \u0623\u0646 \u0627\u0644\u0625\u062c\u0627\u0628"
-              "\u0629 \u0647\u064a \u0627\u0644\u0637\u0627\u0642\u0629 \u0627\u0644\u0634\u0645"
-              "\u0633\u064a\u0629. ")
+             "reliability; ",
+             "\u6211\u8ba4\u4e3a\u8fd9\u4e2a\u95ee\u9898\u7684\u5173\u952e\u5728\u4e8e\u80fd"
+             "\u91cf\u5b88\u6052\u3002",
+             "\u0623\u0639\u062a\u0642\u062f \u0623\u0646 \u0627\u0644\u0625\u062c\u0627\u0628"
+             "\u0629 \u0647\u064a \u0627\u0644\u0637\u0627\u0642\u0629 \u0627\u0644\u0634\u0645"
+             "\u0633\u064a\u0629. ")
 FORUM_TEXT = ["Can someone explain problem 3?", "\u8bf7\u95ee\u7b2c\u4e09\u9898\u600e\u4e48\u505a\uff1f",
-               "\u0645\u0627 \u0647\u0648 \u0627\u0644\u062d\u0644\u061f", "Thanks! \U0001F64F",
-               "Week 2 deadline extended?", "Lecture 4 video doesn't load \u2014 anyone else?"]
+              "\u0645\u0627 \u0647\u0648 \u0627\u0644\u062d\u0644\u061f", "Thanks! \U0001F64F",
+              "Week 2 deadline extended?", "Lecture 4 video doesn't load \u2014 anyone else?"]
 DISPLAY = ["Numerical Input", "Multiple Choice", "Checkboxes", "Text Input", "Dropdown",
-            "Problem Set 1", "Quiz: Week 2", "Exercise 3.1", "Finger Exercise", "Homework 4"]
+           "Problem Set 1", "Quiz: Week 2", "Exercise 3.1", "Finger Exercise", "Homework 4"]
 
 AGENTS = {
     2013: ["Mozilla/5.0 (Windows NT 6.1; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/28.0.1500.95 Safari/537.36",
@@ -94,10 +94,10 @@ AGENTS = {
            "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/13.1 Safari/605.1.15"],
 }
 MOBILE_AGENTS = ["Dalvik/2.1.0 (Linux; U; Android 6.0.1; SM-G920F Build/MMB29K) edX/org.edx.mobile/2.4.1",
-                  "edX/org.edx.mobile (2.6.1; OS Version 10.2 (Build 14C92))"]
+                 "edX/org.edx.mobile (2.6.1; OS Version 10.2 (Build 14C92))"]
 LANGS = ["en-US,en;q=0.8", "en-US,en;q=0.5", "zh-CN,zh;q=0.9,en;q=0.8", "ar,en-US;q=0.7,en;q=0.3",
-          "es-419,es;q=0.9,en;q=0.8", "fr-FR,fr;q=0.9,en-US;q=0.6,en;q=0.4", "hi-IN,hi;q=0.9,en;q=0.7",
-          "en-GB,en;q=0.9", "pt-BR,pt;q=0.9,en-US;q=0.8", ""]
+         "es-419,es;q=0.9,en;q=0.8", "fr-FR,fr;q=0.9,en-US;q=0.6,en;q=0.4", "hi-IN,hi;q=0.9,en;q=0.7",
+         "en-GB,en;q=0.9", "pt-BR,pt;q=0.9,en-US;q=0.8", ""]
 SPEEDS = ["0.75", "1.0", "1.0", "1.0", "1.25", "1.50", "2.0"]
 GARBAGE = [
     b"Traceback (most recent call last):",
@@ -112,7 +112,7 @@ GARBAGE = [
     b"{}{}",
 ]
 EXTRA_KEYS = [("label", "Video Played"), ("nonInteraction", 1), ("event_version", "1.0"),
-               ("augmented", {"country_code": "US"}), ("org_id", "edX")]
+              ("augmented", {"country_code": "US"}), ("org_id", "edX")]
 RESPONSE_TYPES = {
     "choice": ("choicegroup", "multiplechoiceresponse"),
     "checkbox": ("checkboxgroup", "choiceresponse"),

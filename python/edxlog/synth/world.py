@@ -13,6 +13,7 @@ from .oddities import RATES
 from .vocabulary import (CCX, COURSES_2017, DISPLAY, FIRST, LANGS, NEW_COURSES, NON_ASCII_NAMES, OLD_COURSES,
                          hex_id, youtube_id)
 
+
 class Problem:
     __slots__ = ("hex", "display", "inputs", "id", "keys", "course", "_html")
 
@@ -133,7 +134,6 @@ class World:
             user.lang = rng.choice(LANGS)
             user.courses = (rng.randrange(1000), rng.randrange(1000), rng.randrange(1000))
             self.users.append(user)
-
 
     def courses_2017(self) -> list:
         """The 2017 catalog, each course once (weights come from the users' course picks)."""

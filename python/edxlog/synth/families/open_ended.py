@@ -38,7 +38,7 @@ def ora2_submission(member, kind, course, user, flags):
     rng = member.rng
     blk = course.block("openassessment", hex_id(rng))
     ts = "%sT%02d:%02d:%02d.%06d+00:00" % (member.date_s, rng.randrange(24), rng.randrange(60), rng.randrange(60),
-                                          rng.randrange(10**6))
+                                           rng.randrange(10**6))
     ev = {"answer": {"parts": [{"text": member.answer("text", 0, flags, rng.random() < 0.3)}]},
           "attempt_number": 1, "created_at": ts, "submitted_at": ts,
           "submission_uuid": str(uuid.UUID(int=rng.getrandbits(128), version=4))}

@@ -48,7 +48,7 @@ def xblock_handler(member, kind, course, user, flags):
         return _request(path, post)
     p = rng.choice(course.problems)
     return _request(course.handler_url("problem", p.hex, rng.choice(["problem_get", "problem_show", "problem_reset"]),
-                                  member.day))
+                                       member.day))
 
 
 def _problem_check_request(member, course, flags, long):

@@ -9,7 +9,8 @@ enrollments, bookmarks, the mobile apps' ``edx.video.*``. Every line carries a `
 The logs are clean the way real exports are: no blank, garbage or half-written lines (edxlog
 reads a corpus with zero rejects), no logging prefixes, single-stream gzip members; only the
 mild oddities of real data stay (raw UTF-8, string user ids, anonymous requests, a few
-events cut at 512 characters, which read with a warning). About 760 bytes a line on average.
+events cut at 512 characters, which read with a warning). About 780 bytes a line on average
+(the real export issue 11 measured: about 760).
 """
 
 from __future__ import annotations
