@@ -68,10 +68,12 @@ impl Plan {
             Some(p) => Arc::new(schema().project(p).expect("indices come from the schema")),
             None => schema(),
         };
-        let needs = match &options.columns {
-            Some(names) => Needs::of_columns(names.iter().map(String::as_str)),
-            None => Needs::ALL,
-        };
+        let needs = crate::columns::needs_of(
+            options
+                .columns
+                .as_ref()
+                .map(|names| names.iter().map(String::as_str)),
+        );
         Ok(Plan {
             projection,
             schema,
@@ -144,7 +146,8 @@ impl Decoder {
     pub fn new(plan: Arc<Plan>) -> Decoder {
         Decoder {
             reader: LineReader::new(plan.needs, plan.filter.clone()),
-            builder: BatchBuilder::default(),
+            // The builder returns the projected columns itself.
+            builder: BatchBuilder::new(plan.projection.as_deref()),
             plan,
             text: 0,
             pending: Output::default(),
@@ -194,7 +197,7 @@ impl Decoder {
                     stats.lines += 1;
                     stats.filtered += 1;
                 }
-                Err(NotARow::Reject(e)) => self.reject(source, line, e, raw),
+                Err(NotARow::Reject(e)) => self.reject(source, line, e.to_string(), raw),
             }
         }
     }
@@ -296,12 +299,7 @@ impl Decoder {
         self.text = 0;
         if !self.builder.is_empty() {
             match self.builder.finish() {
-                Ok(b) => {
-                    out.batch = Some(match &self.plan.projection {
-                        Some(p) => b.project(p).expect("projection indices are checked"),
-                        None => b,
-                    })
-                }
+                Ok(b) => out.batch = Some(b),
                 Err(e) => out.error = Some(Error::Internal(format!("building a batch: {e}"))),
             }
         }

@@ -316,7 +316,8 @@ def test_huge_and_negative_zero_numbers(tmp_path):
     assert (row["seq_old"], row["seq_new"]) == (None, None)
     assert row["warnings"] == ["seq_old: out of range", "seq_new: out of range"]
     assert row["extra"] == '{"x":0,"y":-0.0,"z":1e+400}'
-    assert row["event"] == '{"id":"s","old":1e+400,"new":18446744073709551616}'
+    # An object event keeps the line's own text (contract §6, source text).
+    assert row["event"] == '{"id":"s","old":1e400,"new":18446744073709551616}'
     assert_agree(path, "numbers")
 
 
@@ -329,8 +330,8 @@ def test_duplicate_keys_last_wins(tmp_path):
     table, stats, rejects = outcome(path)
     (row,) = table.to_pylist()
     assert (row["username"], row["event_type"], row["course_id"], row["org_id"]) == ("b", "x", "D/E/F", "D")
-    # The JSON text columns hold each key once too (contract §2.8), as text.
-    assert row["context"] == '{"course_id":"D/E/F"}'
+    # `extra` holds each key once (contract §2.8); `context` keeps the line's own text (§6).
+    assert row["context"] == '{"course_id":"A/B/C","course_id":"D/E/F"}'
     assert row["extra"] == '{"k":2}'
     assert rejects == [] and counts(stats) == (1, 1, 0, 0)
     assert_agree(path, "duplicate keys")

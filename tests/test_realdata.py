@@ -6,7 +6,8 @@ import pyarrow.compute as pc
 import pytest
 
 import edxlog
-from conftest import REALDATA, realdata_files
+from edxlog import reference
+from conftest import REALDATA, line, realdata_files, write_lines
 
 # (lines, rows, rejects, blank) per file, checked by hand against the files: the rejects are
 # '#' comment lines, lines with two objects glued together ("}{"), and broken JSON.
@@ -108,3 +109,69 @@ def test_course_ids_in_both_forms():
     assert "edX/E929/2014_T2" in ids
     ids = {r["course_id"] for r in rows("eap_trajectory_tracking.log")}
     assert "course-v1:Typologex+TNT+20150803" in ids
+
+
+# ---- the typed fields of modern events (columns added in Core v2) ---------------------------
+
+
+def test_seek_video_old_and_new_time_and_type():
+    seeks = rows("eap_module_engagement_acceptance_tracking_20150416.log", "seek_video")
+    assert seeks
+    assert {
+        (r["video_old_time"], r["video_new_time"], r["video_seek_type"], r["video_code"])
+        for r in seeks
+    } == {(2.545294, 141.0, "onSlideSeek", "b7xgknqkQk8")}
+
+
+def test_speed_change_video_old_and_new_speed():
+    changes = rows("eap_trajectory_tracking.log", "speed_change_video")
+    assert changes
+    assert all(r["video_old_speed"] and r["video_new_speed"] for r in changes)
+    first = changes[0]
+    assert (first["video_old_speed"], first["video_new_speed"], first["video_time"]) == (
+        "1.0", "2.0", 34.475659,
+    )
+
+
+def test_enrollment_mode():
+    t = edxlog.read_table(REALDATA / "eap_answer_dist_acceptance_tracking.log")
+    enrolled = t.filter(pc.starts_with(t["event_type"], "edx.course.enrollment.")).to_pylist()
+    assert enrolled and all(r["enrollment_mode"] for r in enrolled)
+    assert [r["enrollment_mode"] for r in enrolled[:2]] == ["honor", "audit"]
+    changed = rows("eap_problem_response_tracking.log", "edx.course.enrollment.mode_changed")
+    assert [r["enrollment_mode"] for r in changed[:2]] == ["honor", "verified"]
+    # Other events leave it null.
+    assert all(r["enrollment_mode"] is None for r in t.to_pylist() if r not in enrolled)
+
+
+def test_target_url_of_link_clicked_and_outline_selected():
+    clicked = rows("eap_problem_response_tracking.log", "edx.ui.lms.link_clicked")
+    assert clicked and all(r["target_url"] for r in clicked)
+    assert clicked[0]["target_url"] == (
+        "http://helga.local:8000/courses/course-v1:OpenCraft+PRDemo1+2016/progress"
+    )
+    selected = rows("eap_problem_response_tracking.log", "edx.ui.lms.outline.selected")
+    assert selected and all(r["target_url"].startswith("http://helga.local:8000/courses/")
+                            for r in selected)
+
+
+def test_grades_problem_submitted_weighted_earned_and_possible():
+    submitted = rows("erb_logger_prefixed_tracking.log", "edx.grades.problem.submitted")
+    assert [(r["weighted_earned"], r["weighted_possible"]) for r in submitted] == [(1.0, 1.0)]
+    assert submitted[0]["problem_id"].startswith("block-v1:edX+DemoX+Demo_Course+type@problem")
+
+
+def test_course_id_comes_from_the_payload_when_context_has_none(tmp_path):
+    src = write_lines(tmp_path / "f.log", [
+        line(event_type="edx.bookmark.added", context={"course_id": "", "user_id": 3},
+             event={"course_id": "course-v1:E+F+G", "bookmark_id": "b"}),
+        line(event_type="edx.course.enrollment.activated", context={},
+             event='{"course_id": "X/Y/Z", "mode": "audit"}'),
+        line(event_type="edx.bookmark.added", context={"course_id": "A/B/C"},
+             event={"course_id": "course-v1:E+F+G"}),
+    ])
+    for read in (edxlog.read, reference.read):
+        t = read(src).read_all()
+        assert t.column("course_id").to_pylist() == ["course-v1:E+F+G", "X/Y/Z", "A/B/C"]
+        assert t.column("org_id").to_pylist() == ["E", "X", "A"]
+        assert t.column("enrollment_mode").to_pylist() == [None, "audit", None]

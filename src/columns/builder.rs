@@ -1,4 +1,5 @@
-//! Records → one Arrow `RecordBatch`, column by column in schema order.
+//! Records → one Arrow `RecordBatch`: each column of the table is filled by its `Fill`, in
+//! schema order, so the warnings of the conversions come in that order too (contract §7).
 
 use std::sync::Arc;
 
@@ -10,98 +11,299 @@ use arrow_array::{ArrayRef, ListArray, RecordBatch, StructArray};
 use arrow_buffer::{NullBuffer, OffsetBuffer};
 use arrow_schema::{ArrowError, DataType, Field};
 
+use super::keys::KeyTable;
 use super::schema::{correct_map_fields, schema};
-use crate::record::event::CorrectMapEntry;
+use super::table::{ColumnType, Family, Fill, Rule, COLUMNS};
+use crate::record::convert::{to_float, to_int, to_string};
+use crate::record::event::{answers_of, correct_map, problem_id, CorrectMapEntry};
+use crate::record::get_payload::Answers;
+use crate::record::json::{write_object, Json, Kind, Parser};
+use crate::record::time::parse_time;
+use crate::record::warning::{Target, Warning, Warnings};
 use crate::record::Record;
 
-/// Appends rows of one member; `finish` makes the batch.
+/// The most top-level keys the table may give columns (a row's key slots live on the stack).
+const MAX_KEYS: usize = 32;
+/// The most payload keys the table's columns may read.
+const MAX_PAYLOAD_KEYS: usize = 64;
+
+/// Appends rows; `finish` makes the batch.
 pub struct BatchBuilder {
-    source: StringBuilder,
-    server: StringBuilder,
-    line: Int64Builder,
-    event_id: FixedSizeBinaryBuilder,
-    time: TimestampMicrosecondBuilder,
-    strings: [StringBuilder; 11],
-    course_id: StringBuilder,
-    org_id: StringBuilder,
-    user_id: Int64Builder,
-    context: StringBuilder,
-    extra: StringBuilder,
-    event: StringBuilder,
-    problem_id: StringBuilder,
-    success: StringBuilder,
-    attempts: Int64Builder,
-    correct_map: CorrectMapBuilder,
-    answers: MapBuilder<StringBuilder, ListBuilder<StringBuilder>>,
-    state: StringBuilder,
-    video_id: StringBuilder,
-    video_code: StringBuilder,
-    video_speed: StringBuilder,
-    video_time: Float64Builder,
-    book_type: StringBuilder,
-    book_old: Int64Builder,
-    book_new: Int64Builder,
-    seq_id: StringBuilder,
-    seq_old: Int64Builder,
-    seq_new: Int64Builder,
-    location: StringBuilder,
-    rubric_category: Int64Builder,
-    selected_value: Int64Builder,
-    warnings: ListBuilder<StringBuilder>,
+    /// One per column of the table, in schema order.
+    columns: Vec<Slot>,
+    /// Whether a column's fill runs: it is returned, or its side effects are (a warning for
+    /// `warnings`, a refused value for `extra`).
+    run: Vec<bool>,
+    /// The columns returned, in the order asked for.
+    projection: Vec<usize>,
+    schema: arrow_schema::SchemaRef,
+    /// The top-level keys that have a column, and each column's ordinal among them.
+    keys: KeyTable,
+    key_of_column: Vec<Option<usize>>,
+    /// The payload keys the event columns read, and each column's ordinals among them.
+    payload_keys: KeyTable,
+    payload_keys_of_column: Vec<Vec<usize>>,
+    /// The event families, and each column's among them.
+    families: Vec<Family>,
+    family_of_column: Vec<Option<usize>>,
+    /// Whether some running column reads the payload object.
+    reads_payload: bool,
+    /// Parses a `correct_map` given as JSON text.
+    side: Parser,
+    /// The row's warnings, reused.
+    warnings: Warnings,
+    /// JSON text being written, reused.
+    text: String,
     rows: usize,
 }
 
-impl Default for BatchBuilder {
-    fn default() -> Self {
-        let s = StringBuilder::new;
-        let i = Int64Builder::new;
-        BatchBuilder {
-            source: s(),
-            server: s(),
-            line: i(),
-            event_id: FixedSizeBinaryBuilder::new(16),
-            time: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
-            strings: std::array::from_fn(|_| s()),
-            course_id: s(),
-            org_id: s(),
-            user_id: i(),
-            context: s(),
-            extra: s(),
-            event: s(),
-            problem_id: s(),
-            success: s(),
-            attempts: i(),
-            correct_map: CorrectMapBuilder::default(),
-            answers: MapBuilder::new(
+enum ColumnBuilder {
+    Utf8(StringBuilder),
+    Int64(Int64Builder),
+    Float64(Float64Builder),
+    Timestamp(TimestampMicrosecondBuilder),
+    EventId(FixedSizeBinaryBuilder),
+    StringList(ListBuilder<StringBuilder>),
+    CorrectMap(Box<CorrectMapBuilder>),
+    Answers(Box<MapBuilder<StringBuilder, ListBuilder<StringBuilder>>>),
+}
+
+impl ColumnBuilder {
+    fn new(ty: ColumnType) -> ColumnBuilder {
+        match ty {
+            ColumnType::Utf8 => ColumnBuilder::Utf8(StringBuilder::new()),
+            ColumnType::Int64 => ColumnBuilder::Int64(Int64Builder::new()),
+            ColumnType::Float64 => ColumnBuilder::Float64(Float64Builder::new()),
+            ColumnType::Timestamp => {
+                ColumnBuilder::Timestamp(TimestampMicrosecondBuilder::new().with_timezone("UTC"))
+            }
+            ColumnType::EventId => ColumnBuilder::EventId(FixedSizeBinaryBuilder::new(16)),
+            ColumnType::StringList => {
+                ColumnBuilder::StringList(ListBuilder::new(StringBuilder::new()))
+            }
+            ColumnType::CorrectMap => ColumnBuilder::CorrectMap(Box::default()),
+            ColumnType::Answers => ColumnBuilder::Answers(Box::new(MapBuilder::new(
                 Some(MapFieldNames {
                     entry: "entries".into(),
                     key: "keys".into(),
                     value: "values".into(),
                 }),
-                s(),
-                ListBuilder::new(s()),
-            ),
-            state: s(),
-            video_id: s(),
-            video_code: s(),
-            video_speed: s(),
-            video_time: Float64Builder::new(),
-            book_type: s(),
-            book_old: i(),
-            book_new: i(),
-            seq_id: s(),
-            seq_old: i(),
-            seq_new: i(),
-            location: s(),
-            rubric_category: i(),
-            selected_value: i(),
-            warnings: ListBuilder::new(s()),
-            rows: 0,
+                StringBuilder::new(),
+                ListBuilder::new(StringBuilder::new()),
+            ))),
+        }
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        match self {
+            ColumnBuilder::Utf8(b) => finish_presized(b),
+            ColumnBuilder::Int64(b) => Arc::new(b.finish()),
+            ColumnBuilder::Float64(b) => Arc::new(b.finish()),
+            ColumnBuilder::Timestamp(b) => Arc::new(b.finish()),
+            ColumnBuilder::EventId(b) => Arc::new(b.finish()),
+            ColumnBuilder::StringList(b) => Arc::new(b.finish()),
+            ColumnBuilder::CorrectMap(b) => b.finish(),
+            ColumnBuilder::Answers(b) => Arc::new(b.finish()),
+        }
+    }
+
+    fn append_nulls(&mut self, n: usize) {
+        match self {
+            ColumnBuilder::Utf8(b) => b.append_nulls(n),
+            ColumnBuilder::Int64(b) => b.append_nulls(n),
+            ColumnBuilder::Float64(b) => b.append_nulls(n),
+            ColumnBuilder::Timestamp(b) => b.append_nulls(n),
+            ColumnBuilder::EventId(b) => b.append_nulls(n),
+            ColumnBuilder::StringList(b) => b.append_nulls(n),
+            ColumnBuilder::CorrectMap(b) => b.append_nulls(n),
+            ColumnBuilder::Answers(b) => b.append_nulls(n).expect("keys and values stay in step"),
         }
     }
 }
 
+/// A column's builder and the nulls not yet written to it: most event columns are null in
+/// most rows, and one `append_nulls` for a run costs less than one `append_null` per row.
+struct Slot {
+    builder: ColumnBuilder,
+    pending_nulls: usize,
+}
+
+impl Slot {
+    fn null(&mut self) {
+        self.pending_nulls += 1;
+    }
+
+    /// The builder, with the pending nulls written.
+    #[inline]
+    fn builder(&mut self) -> &mut ColumnBuilder {
+        if self.pending_nulls > 0 {
+            self.write_pending_nulls();
+        }
+        &mut self.builder
+    }
+
+    #[inline(never)]
+    fn write_pending_nulls(&mut self) {
+        self.builder.append_nulls(self.pending_nulls);
+        self.pending_nulls = 0;
+    }
+
+    fn str(&mut self, v: Option<&str>) {
+        match v {
+            Some(v) => self.utf8().append_value(v),
+            None => self.null(),
+        }
+    }
+
+    fn int(&mut self, v: Option<i64>) {
+        match v {
+            None => self.null(),
+            Some(v) => match self.builder() {
+                ColumnBuilder::Int64(b) => b.append_value(v),
+                _ => unreachable!("the table checks fill and type agree"),
+            },
+        }
+    }
+
+    fn float(&mut self, v: Option<f64>) {
+        match v {
+            None => self.null(),
+            Some(v) => match self.builder() {
+                ColumnBuilder::Float64(b) => b.append_value(v),
+                _ => unreachable!("the table checks fill and type agree"),
+            },
+        }
+    }
+
+    fn utf8(&mut self) -> &mut StringBuilder {
+        match self.builder() {
+            ColumnBuilder::Utf8(b) => b,
+            _ => unreachable!("the table checks fill and type agree"),
+        }
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        self.builder();
+        self.builder.finish()
+    }
+}
+
+impl Default for BatchBuilder {
+    /// A builder of every column.
+    fn default() -> Self {
+        BatchBuilder::new(None)
+    }
+}
+
 impl BatchBuilder {
+    /// A builder of the given columns (indexes into the table, in the order wanted), or of
+    /// all. Only the fills these need run.
+    pub fn new(projection: Option<&[usize]>) -> BatchBuilder {
+        let projection: Vec<usize> = match projection {
+            Some(p) => p.to_vec(),
+            None => (0..COLUMNS.len()).collect(),
+        };
+        let wanted = |f: fn(&Fill) -> bool| projection.iter().any(|&i| f(&COLUMNS[i].fill));
+        let all = wanted(|f| matches!(f, Fill::Warnings));
+        let extra = wanted(|f| matches!(f, Fill::Extra));
+        let run: Vec<bool> = COLUMNS
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                all || projection.contains(&i) || (extra && c.fill.top_level_key().is_some())
+            })
+            .collect();
+        let schema = if projection.len() == COLUMNS.len()
+            && projection.iter().enumerate().all(|(i, &p)| i == p)
+        {
+            schema()
+        } else {
+            Arc::new(
+                schema()
+                    .project(&projection)
+                    .expect("projection indexes are columns"),
+            )
+        };
+        let mut key_names = Vec::new();
+        let key_of_column = COLUMNS
+            .iter()
+            .map(|c| {
+                c.fill.top_level_key().map(|k| {
+                    key_names.push(k);
+                    key_names.len() - 1
+                })
+            })
+            .collect();
+        assert!(
+            key_names.len() <= MAX_KEYS,
+            "more top-level key columns than slots"
+        );
+        let mut payload_names: Vec<&'static str> = Vec::new();
+        let payload_keys_of_column = COLUMNS
+            .iter()
+            .map(|c| {
+                c.fill
+                    .payload_keys()
+                    .iter()
+                    .map(|k| match payload_names.iter().position(|n| n == k) {
+                        Some(i) => i,
+                        None => {
+                            payload_names.push(k);
+                            payload_names.len() - 1
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        assert!(
+            payload_names.len() <= MAX_PAYLOAD_KEYS,
+            "more payload keys than slots"
+        );
+        let mut families: Vec<Family> = Vec::new();
+        let family_of_column = COLUMNS
+            .iter()
+            .map(|c| match c.fill {
+                Fill::Payload { family, .. } if family.has.is_some() => {
+                    Some(match families.iter().position(|f| f.name == family.name) {
+                        Some(i) => i,
+                        None => {
+                            families.push(family);
+                            families.len() - 1
+                        }
+                    })
+                }
+                _ => None,
+            })
+            .collect();
+        let reads_payload = COLUMNS
+            .iter()
+            .zip(&run)
+            .any(|(c, run)| *run && !c.fill.payload_keys().is_empty());
+        BatchBuilder {
+            columns: COLUMNS
+                .iter()
+                .map(|c| Slot {
+                    builder: ColumnBuilder::new(c.ty),
+                    pending_nulls: 0,
+                })
+                .collect(),
+            run,
+            projection,
+            schema,
+            keys: KeyTable::new(key_names),
+            key_of_column,
+            payload_keys: KeyTable::new(payload_names),
+            payload_keys_of_column,
+            families,
+            family_of_column,
+            reads_payload,
+            side: Parser::default(),
+            warnings: Warnings::default(),
+            text: String::new(),
+            rows: 0,
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.rows
     }
@@ -112,115 +314,255 @@ impl BatchBuilder {
 
     pub fn append(&mut self, source: &str, server: Option<&str>, line: u64, rec: &Record) {
         self.rows += 1;
-        self.source.append_value(source);
-        self.server.append_option(server);
-        self.line.append_value(line as i64);
-        self.event_id
-            .append_value(rec.event_id)
-            .expect("event ids are 16 bytes");
-        self.time.append_option(rec.time);
-        for (b, v) in self.strings.iter_mut().zip(&rec.strings) {
-            b.append_option(v.as_deref());
+        let Self {
+            columns,
+            run,
+            keys,
+            key_of_column,
+            payload_keys,
+            payload_keys_of_column,
+            families,
+            family_of_column,
+            reads_payload,
+            side,
+            warnings,
+            text,
+            ..
+        } = self;
+        // The values of the top-level keys that have columns; whether any key has none.
+        let mut slots: [Option<Json>; MAX_KEYS] = [None; MAX_KEYS];
+        let mut unclaimed = false;
+        for (k, v) in rec.entries.clone() {
+            match keys.find(k) {
+                Some(i) => slots[i] = Some(v),
+                None => unclaimed = true,
+            }
         }
-        self.course_id.append_option(rec.course_id.as_deref());
-        self.org_id.append_option(rec.org_id.as_deref());
-        self.user_id.append_option(rec.user_id);
-        self.context.append_option(rec.context.as_deref());
-        self.extra.append_option(rec.extra.as_deref());
-        self.event.append_option(rec.event.as_deref());
-        let f = &rec.fields;
-        self.problem_id.append_option(f.problem_id.as_deref());
-        self.success.append_option(f.success.as_deref());
-        self.attempts.append_option(f.attempts);
-        self.correct_map.append(f.correct_map.as_deref());
-        match &f.answers {
-            Some(answers) => {
-                for (k, values) in answers {
-                    self.answers.keys().append_value(k);
-                    let list = self.answers.values();
-                    for v in values {
-                        list.values().append_option(v.as_deref());
+        // The values of the payload keys the event columns read, in one pass; and which
+        // families the event type is in.
+        let mut payload_slots: [Option<Json>; MAX_PAYLOAD_KEYS] = [None; MAX_PAYLOAD_KEYS];
+        let mut in_family = 0u64;
+        let event_type = rec.event_type.as_deref();
+        let payload_object = rec.payload.object().filter(|_| *reads_payload);
+        if let Some(obj) = payload_object {
+            if let Kind::Object(entries) = obj.kind() {
+                for (k, v) in entries {
+                    if let Some(i) = payload_keys.find(k) {
+                        payload_slots[i] = Some(v);
                     }
-                    list.append(true);
                 }
-                self.answers
-                    .append(true)
-                    .expect("keys and values stay in step");
             }
-            None => self
-                .answers
-                .append(false)
-                .expect("keys and values stay in step"),
+            for (i, f) in families.iter().enumerate() {
+                if f.includes(event_type) {
+                    in_family |= 1 << i;
+                }
+            }
         }
-        self.state.append_option(f.state.as_deref());
-        self.video_id.append_option(f.video_id.as_deref());
-        self.video_code.append_option(f.video_code.as_deref());
-        self.video_speed.append_option(f.video_speed.as_deref());
-        self.video_time.append_option(f.video_time);
-        self.book_type.append_option(f.book_type.as_deref());
-        self.book_old.append_option(f.book_old);
-        self.book_new.append_option(f.book_new);
-        self.seq_id.append_option(f.seq_id.as_deref());
-        self.seq_old.append_option(f.seq_old);
-        self.seq_new.append_option(f.seq_new);
-        self.location.append_option(f.location.as_deref());
-        self.rubric_category.append_option(f.rubric_category);
-        self.selected_value.append_option(f.selected_value);
-        if rec.warnings.0.is_empty() {
-            self.warnings.append(false);
-        } else {
-            for w in &rec.warnings.0 {
-                self.warnings.values().append_value(w);
+        // Top-level keys whose value its column refused: they are kept in `extra`.
+        let mut refused = 0u64;
+        warnings.0.clear();
+        warnings.0.extend_from_slice(&rec.repairs.0);
+        let w = warnings;
+        for (i, column) in COLUMNS.iter().enumerate() {
+            if !run[i] {
+                continue;
             }
-            self.warnings.append(true);
+            let b = &mut columns[i];
+            let key = key_of_column[i];
+            let slot = key.and_then(|k| slots[k]);
+            let mut refuse = || refused |= 1 << key.expect("a column with a key");
+            // The column's n-th payload key's value, when the payload is an object of its
+            // family.
+            let payload_value = |n: usize| {
+                payload_object?;
+                if family_of_column[i].is_some_and(|f| in_family & (1 << f) == 0) {
+                    return None;
+                }
+                payload_slots[payload_keys_of_column[i][n]]
+            };
+            match &column.fill {
+                Fill::Source => b.utf8().append_value(source),
+                Fill::Server => b.str(server),
+                Fill::Line => b.int(Some(line as i64)),
+                Fill::EventId => match b.builder() {
+                    ColumnBuilder::EventId(b) => b
+                        .append_value(rec.event_id)
+                        .expect("event ids are 16 bytes"),
+                    _ => unreachable!("the table checks fill and type agree"),
+                },
+                Fill::Time => {
+                    let time = slot.and_then(|v| match v.kind() {
+                        Kind::Null => None,
+                        Kind::Str(s) => parse_time(s).or_else(|| {
+                            w.push(Warning::TimeUnparseable);
+                            refuse();
+                            None
+                        }),
+                        kind => {
+                            w.cannot(column.name, &kind, Target::Timestamp);
+                            refuse();
+                            None
+                        }
+                    });
+                    match time {
+                        None => b.null(),
+                        Some(t) => match b.builder() {
+                            ColumnBuilder::Timestamp(b) => b.append_value(t),
+                            _ => unreachable!("the table checks fill and type agree"),
+                        },
+                    }
+                }
+                Fill::Key(_) => {
+                    let value = slot.and_then(|v| {
+                        let (value, refused) = to_string(v, column.name, w);
+                        if refused {
+                            refuse();
+                        }
+                        value
+                    });
+                    b.str(value.as_deref());
+                }
+                Fill::CourseId => b.str(rec.course_id.as_deref()),
+                Fill::OrgId => b.str(rec.org_id.as_deref()),
+                Fill::UserId => {
+                    let v = rec.context_user_id.and_then(|v| to_int(v, column.name, w));
+                    b.int(v);
+                }
+                Fill::Context => match rec.context.map(|c| (c, c.kind())) {
+                    Some((c, Kind::Object(_))) => match rec.context_text {
+                        Some(source) => b.utf8().append_value(source),
+                        None => {
+                            text.clear();
+                            c.write_json(text);
+                            b.utf8().append_value(&*text);
+                        }
+                    },
+                    Some((_, kind)) => {
+                        w.cannot(column.name, &kind, Target::Object);
+                        refuse();
+                        b.null();
+                    }
+                    None => b.null(),
+                },
+                Fill::Extra => {
+                    if !unclaimed && refused == 0 {
+                        b.null();
+                        continue;
+                    }
+                    let extra = rec
+                        .entries
+                        .clone()
+                        .filter(|(k, _)| keys.find(k).is_none_or(|i| refused & (1 << i) != 0));
+                    if extra.clone().next().is_some() {
+                        text.clear();
+                        write_object(extra, text);
+                        b.utf8().append_value(&*text);
+                    } else {
+                        b.null();
+                    }
+                }
+                Fill::Event => {
+                    match rec.event.map(|e| (e, e.kind())) {
+                        Some((_, Kind::Str(s))) => b.utf8().append_value(s),
+                        Some((_, _)) if rec.event_text.is_some() => b.str(rec.event_text),
+                        Some((e, _)) => {
+                            text.clear();
+                            e.write_json(text);
+                            b.utf8().append_value(&*text);
+                        }
+                        None => b.null(),
+                    }
+                    w.0.extend_from_slice(&rec.payload_warnings.0);
+                }
+                Fill::Payload { keys, rule, .. } => {
+                    let value = (0..keys.len()).find_map(payload_value);
+                    match rule {
+                        Rule::String => {
+                            let v = value.and_then(|v| to_string(v, column.name, w).0);
+                            b.str(v.as_deref());
+                        }
+                        Rule::Int => b.int(value.and_then(|v| to_int(v, column.name, w))),
+                        Rule::Float => b.float(value.and_then(|v| to_float(v, column.name, w))),
+                        Rule::JsonText => match value.filter(|v| !v.is_null()) {
+                            Some(v) => {
+                                text.clear();
+                                v.write_json(text);
+                                b.utf8().append_value(&*text);
+                            }
+                            None => b.null(),
+                        },
+                    }
+                }
+                Fill::ProblemId => {
+                    let v = problem_id(payload_value(0), payload_value(1), event_type, w);
+                    b.str(v.as_deref());
+                }
+                Fill::CorrectMap => match payload_value(0).and_then(|v| correct_map(v, side, w)) {
+                    None => b.null(),
+                    Some(v) => match b.builder() {
+                        ColumnBuilder::CorrectMap(b) => b.append(Some(&v)),
+                        _ => unreachable!("the table checks fill and type agree"),
+                    },
+                },
+                Fill::Answers => match answers_of(rec.payload, payload_value(0), event_type, w) {
+                    None => b.null(),
+                    Some(v) => match b.builder() {
+                        ColumnBuilder::Answers(b) => append_answers(b, &v),
+                        _ => unreachable!("the table checks fill and type agree"),
+                    },
+                },
+                Fill::Warnings => {
+                    if w.is_empty() {
+                        b.null();
+                        continue;
+                    }
+                    let ColumnBuilder::StringList(b) = b.builder() else {
+                        unreachable!("the table checks fill and type agree")
+                    };
+                    for warning in &w.0 {
+                        use std::fmt::Write;
+                        let _ = write!(b.values(), "{warning}");
+                        b.values().append_value("");
+                    }
+                    b.append(true);
+                }
+            }
         }
     }
 
-    /// The batch of everything appended so far, in schema order; the builder starts afresh.
+    /// The batch of everything appended so far, with the columns asked for; the builder
+    /// starts afresh.
     pub fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
         self.rows = 0;
-        let mut columns: Vec<ArrayRef> = vec![
-            finish_presized(&mut self.source),
-            finish_presized(&mut self.server),
-            Arc::new(self.line.finish()),
-            Arc::new(self.event_id.finish()),
-            Arc::new(self.time.finish()),
-        ];
-        for b in &mut self.strings {
-            columns.push(finish_presized(b));
-        }
-        let rest: Vec<ArrayRef> = vec![
-            finish_presized(&mut self.course_id),
-            finish_presized(&mut self.org_id),
-            Arc::new(self.user_id.finish()),
-            finish_presized(&mut self.context),
-            finish_presized(&mut self.extra),
-            finish_presized(&mut self.event),
-            finish_presized(&mut self.problem_id),
-            finish_presized(&mut self.success),
-            Arc::new(self.attempts.finish()),
-            self.correct_map.finish(),
-            Arc::new(self.answers.finish()),
-            finish_presized(&mut self.state),
-            finish_presized(&mut self.video_id),
-            finish_presized(&mut self.video_code),
-            finish_presized(&mut self.video_speed),
-            Arc::new(self.video_time.finish()),
-            finish_presized(&mut self.book_type),
-            Arc::new(self.book_old.finish()),
-            Arc::new(self.book_new.finish()),
-            finish_presized(&mut self.seq_id),
-            Arc::new(self.seq_old.finish()),
-            Arc::new(self.seq_new.finish()),
-            finish_presized(&mut self.location),
-            Arc::new(self.rubric_category.finish()),
-            Arc::new(self.selected_value.finish()),
-            Arc::new(self.warnings.finish()),
-        ];
-        columns.extend(rest);
+        let mut arrays: Vec<Option<ArrayRef>> = self
+            .columns
+            .iter_mut()
+            .zip(&self.run)
+            .map(|(c, run)| run.then(|| c.finish()))
+            .collect();
+        let columns = self
+            .projection
+            .iter()
+            .map(|&i| arrays[i].take().expect("a returned column runs"))
+            .collect();
         // try_new checks every type against THE schema, nested fields included.
-        RecordBatch::try_new(schema(), columns)
+        RecordBatch::try_new(self.schema.clone(), columns)
     }
+}
+
+fn append_answers(
+    b: &mut MapBuilder<StringBuilder, ListBuilder<StringBuilder>>,
+    answers: &Answers,
+) {
+    for (k, values) in answers {
+        b.keys().append_value(k);
+        let list = b.values();
+        for v in values {
+            list.values().append_option(v.as_deref());
+        }
+        list.append(true);
+    }
+    b.append(true).expect("keys and values stay in step");
 }
 
 /// Finishes a string column and starts the next batch's with room for as much: a finished
@@ -270,6 +612,12 @@ impl CorrectMapBuilder {
         self.valid.push(entries.is_some());
     }
 
+    fn append_nulls(&mut self, n: usize) {
+        for _ in 0..n {
+            self.append(None);
+        }
+    }
+
     fn finish(&mut self) -> ArrayRef {
         let children: Vec<ArrayRef> = vec![
             Arc::new(self.answer_id.finish()),
@@ -299,5 +647,307 @@ impl CorrectMapBuilder {
             Arc::new(structs),
             Some(NullBuffer::from(valid)),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::LineReader;
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Float64Type, Int64Type};
+    use arrow_array::Array;
+
+    /// One line through the reader and the builder: the row as a batch.
+    fn row(line: &str) -> RecordBatch {
+        let mut reader = LineReader::default();
+        let mut builder = BatchBuilder::default();
+        reader
+            .read_line(line.as_bytes(), |rec| builder.append("s", None, 1, rec))
+            .unwrap();
+        builder.finish().unwrap()
+    }
+
+    /// A cell of the one-row batch as text (`~` for null).
+    fn cell(batch: &RecordBatch, name: &str) -> String {
+        let c = batch.column_by_name(name).unwrap();
+        if c.is_null(0) {
+            return "~".into();
+        }
+        match c.data_type() {
+            DataType::Utf8 => c.as_string::<i32>().value(0).to_string(),
+            DataType::Int64 => c.as_primitive::<Int64Type>().value(0).to_string(),
+            DataType::Float64 => c.as_primitive::<Float64Type>().value(0).to_string(),
+            DataType::List(_) if name == "warnings" => {
+                let list = c.as_list::<i32>().value(0);
+                let texts = list.as_string::<i32>();
+                texts.iter().flatten().collect::<Vec<_>>().join(" | ")
+            }
+            DataType::List(_) => format!("{} entries", c.as_list::<i32>().value_length(0)),
+            DataType::Map(_, _) => {
+                let m = c.as_map();
+                let keys = m.keys().as_string::<i32>();
+                let values = m.values().as_list::<i32>();
+                (0..m.value_length(0) as usize)
+                    .map(|i| {
+                        let v = values.value(i);
+                        let v = v.as_string::<i32>();
+                        format!(
+                            "{}={}",
+                            keys.value(i),
+                            v.iter()
+                                .map(|x| x.unwrap_or("~"))
+                                .collect::<Vec<_>>()
+                                .join("|")
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(";")
+            }
+            other => format!("{other}"),
+        }
+    }
+
+    fn cells(line: &str, names: &[&str]) -> Vec<String> {
+        let b = row(line);
+        names.iter().map(|n| cell(&b, n)).collect()
+    }
+
+    fn event_line(event_type: &str, event_json: &str) -> String {
+        format!(r#"{{"event_type":"{event_type}","event":{event_json}}}"#)
+    }
+
+    #[test]
+    fn unknown_and_refused_keys_go_to_extra_in_document_order() {
+        let b =
+            row(r#"{"username":["x"],"foo":1,"time":5,"user_id":3,"context":{"user_id":"42"}}"#);
+        assert_eq!(
+            cell(&b, "warnings"),
+            "time: cannot convert number to timestamp | username: cannot convert array to string"
+        );
+        assert_eq!(
+            cell(&b, "extra"),
+            r#"{"username":["x"],"foo":1,"time":5,"user_id":3}"#
+        );
+        assert_eq!(cell(&b, "user_id"), "42");
+        assert_eq!(cell(&b, "context"), r#"{"user_id":"42"}"#);
+        let b = row(r#"{"context": {"user_id" : "42", "a":[1, 2.50]} , "event": [ 1e400 ]}"#);
+        assert_eq!(cell(&b, "context"), r#"{"user_id" : "42", "a":[1, 2.50]}"#);
+        assert_eq!(cell(&b, "event"), "[ 1e400 ]");
+    }
+
+    #[test]
+    fn a_key_given_twice_is_refused_only_when_its_last_value_is() {
+        let b = row(r#"{"username":["x"],"username":"a"}"#);
+        assert_eq!(cell(&b, "username"), "a");
+        assert_eq!(cell(&b, "extra"), "~");
+        let b = row(r#"{"username":"a","username":["x"]}"#);
+        assert_eq!(cell(&b, "extra"), r#"{"username":["x"]}"#);
+    }
+
+    #[test]
+    fn string_event_is_kept_verbatim_and_any_other_as_its_source_text() {
+        assert_eq!(
+            cells(r#"{"event":"{\"a\": 1}"}"#, &["event"]),
+            [r#"{"a": 1}"#]
+        );
+        assert_eq!(cells(r#"{"event":{"a": 1}}"#, &["event"]), [r#"{"a": 1}"#]);
+        assert_eq!(cells(r#"{"event":null}"#, &["event"]), ["~"]);
+    }
+
+    #[test]
+    fn context_that_is_no_object_is_refused_into_extra() {
+        let b = row(r#"{"context":[1],"user_id":"x"}"#);
+        assert_eq!(cell(&b, "context"), "~");
+        assert_eq!(cell(&b, "extra"), r#"{"context":[1],"user_id":"x"}"#);
+        assert_eq!(
+            cell(&b, "warnings"),
+            "context: cannot convert array to object"
+        );
+    }
+
+    #[test]
+    fn unparseable_time_warns_and_is_kept_in_extra() {
+        let b = row(r#"{"time":"yesterday"}"#);
+        assert_eq!(cell(&b, "time"), "~");
+        assert_eq!(cell(&b, "extra"), r#"{"time":"yesterday"}"#);
+        assert_eq!(cell(&b, "warnings"), "time: unparseable");
+    }
+
+    #[test]
+    fn quoted_get_payload_decodes_to_answers() {
+        let line = event_line(
+            "problem_check",
+            r#""\"input_i4x-edX-E929-problem-4_2_1=3.14&input_i4x-edX-E929-problem-4_3_1=4500\"""#,
+        );
+        assert_eq!(
+            cells(&line, &["answers", "warnings"]),
+            [
+                "i4x-edX-E929-problem-4_2_1=3.14;i4x-edX-E929-problem-4_3_1=4500",
+                "~"
+            ]
+        );
+    }
+
+    #[test]
+    fn unquoted_get_payload_with_checkbox_keys_decodes_to_answers() {
+        let line = event_line(
+            "problem_check",
+            r#""input_p_2_1%5B%5D=choice_1&input_p_2_1%5B%5D=choice_3""#,
+        );
+        assert_eq!(cells(&line, &["answers"]), ["p_2_1=choice_1|choice_3"]);
+    }
+
+    #[test]
+    fn problem_graded_list_takes_the_get_string() {
+        let line = event_line(
+            "problem_graded",
+            r#"["input_p_2_1=choice_2", "<div>html</div>"]"#,
+        );
+        assert_eq!(cells(&line, &["answers"]), ["p_2_1=choice_2"]);
+    }
+
+    #[test]
+    fn cut_json_string_warns_and_fills_nothing() {
+        let line = event_line("problem_check", r#""{\"POST\": {\"input_x\": [\"1\"""#);
+        assert_eq!(
+            cells(&line, &["answers", "warnings"]),
+            ["~", "event: looks like JSON but does not decode"]
+        );
+    }
+
+    #[test]
+    fn video_and_seq_and_book_fields_by_family() {
+        let line = event_line(
+            "play_video",
+            r#""{\"id\":\"v1\",\"currentTime\":1.264,\"code\":\"FU3\",\"speed\":\"1.0\"}""#,
+        );
+        assert_eq!(
+            cells(
+                &line,
+                &["video_id", "video_time", "video_code", "video_speed"]
+            ),
+            ["v1", "1.264", "FU3", "1.0"]
+        );
+        let line = event_line("seq_goto", r#""{\"id\":\"s\",\"old\":\"3\",\"new\":5}""#);
+        assert_eq!(
+            cells(&line, &["seq_id", "seq_old", "seq_new"]),
+            ["s", "3", "5"]
+        );
+        let line = event_line("book", r#"{"type":"gotopage","old":2,"new":25}"#);
+        assert_eq!(
+            cells(&line, &["book_type", "book_old", "book_new"]),
+            ["gotopage", "2", "25"]
+        );
+        // The same keys mean nothing for another family.
+        let line = event_line("page_close", r#"{"id":"x","old":1}"#);
+        assert_eq!(
+            cells(&line, &["seq_id", "seq_old", "video_id"]),
+            ["~", "~", "~"]
+        );
+        // current_time only when currentTime is absent.
+        let line = event_line("pause_video", r#"{"current_time":2,"currentTime":null}"#);
+        assert_eq!(cells(&line, &["video_time"]), ["~"]);
+        let line = event_line("pause_video", r#"{"current_time":2}"#);
+        assert_eq!(cells(&line, &["video_time"]), ["2"]);
+    }
+
+    #[test]
+    fn server_answers_and_correct_map() {
+        let line = event_line(
+            "problem_check",
+            r#"{"answers":{"p_2_1":["choice_1","choice_2"],"p_3_1":"x","p_4_1":7},
+               "correct_map":{"p_2_1":{"correctness":"correct","npoints":null,"queuestate":null},"p_3_1":"junk"}}"#,
+        );
+        assert_eq!(
+            cells(&line, &["answers", "correct_map", "warnings"]),
+            [
+                "p_2_1=choice_1|choice_2;p_3_1=x;p_4_1=7",
+                "1 entries",
+                "correct_map: entry is not an object"
+            ]
+        );
+    }
+
+    #[test]
+    fn problem_show_takes_problem() {
+        let line = event_line(
+            "problem_show",
+            r#"{"problem":"i4x://MITx/6.00x/problem/L15"}"#,
+        );
+        assert_eq!(
+            cells(&line, &["problem_id"]),
+            ["i4x://MITx/6.00x/problem/L15"]
+        );
+        let line = event_line(
+            "problem_check",
+            r#"{"problem":"i4x://MITx/6.00x/problem/L15"}"#,
+        );
+        assert_eq!(cells(&line, &["problem_id"]), ["~"]);
+    }
+
+    #[test]
+    fn modern_event_fields() {
+        let line = event_line(
+            "seek_video",
+            r#""{\"id\":\"v\",\"old_time\":2.545294,\"new_time\":141,\"type\":\"onSlideSeek\",\"code\":\"b7x\"}""#,
+        );
+        assert_eq!(
+            cells(
+                &line,
+                &["video_old_time", "video_new_time", "video_seek_type"]
+            ),
+            ["2.545294", "141", "onSlideSeek"]
+        );
+        let line = event_line(
+            "speed_change_video",
+            r#""{\"current_time\": 34.47, \"old_speed\": \"1.0\", \"new_speed\": \"2.0\"}""#,
+        );
+        assert_eq!(
+            cells(&line, &["video_old_speed", "video_new_speed", "video_time"]),
+            ["1.0", "2.0", "34.47"]
+        );
+        let line = event_line(
+            "edx.course.enrollment.mode_changed",
+            r#"{"course_id":"course-v1:A+B+C","user_id":2,"mode":"verified"}"#,
+        );
+        assert_eq!(
+            cells(&line, &["enrollment_mode", "course_id", "org_id"]),
+            ["verified", "course-v1:A+B+C", "A"]
+        );
+        let line = event_line(
+            "edx.ui.lms.link_clicked",
+            r#""{\"target_url\": \"http://x/progress\", \"current_url\": \"http://x/\"}""#,
+        );
+        assert_eq!(cells(&line, &["target_url"]), ["http://x/progress"]);
+        let line = event_line(
+            "edx.grades.problem.submitted",
+            r#"{"weighted_earned":1,"weighted_possible":"2.5","problem_id":"p"}"#,
+        );
+        assert_eq!(
+            cells(
+                &line,
+                &["weighted_earned", "weighted_possible", "problem_id"]
+            ),
+            ["1", "2.5", "p"]
+        );
+        // Another family's event leaves them null.
+        let line = event_line(
+            "play_video",
+            r#"{"mode":"honor","target_url":"u","weighted_earned":1}"#,
+        );
+        assert_eq!(
+            cells(&line, &["enrollment_mode", "target_url", "weighted_earned"]),
+            ["~", "~", "~"]
+        );
+    }
+
+    #[test]
+    fn warnings_follow_schema_order() {
+        let line = r#"{"time":1,"username":{},"context":{"user_id":"u"},"event_type":"seq_goto","event":{"old":"x","new":"y","attempts":"z"}}"#;
+        assert_eq!(
+            cells(line, &["warnings"]),
+            ["time: cannot convert number to timestamp | username: cannot convert object to string | user_id: cannot convert string to int64 | attempts: cannot convert string to int64 | seq_old: cannot convert string to int64 | seq_new: cannot convert string to int64"]
+        );
     }
 }

@@ -1,7 +1,10 @@
-//! Typed values → Arrow: THE schema and the batch builder.
+//! Typed values → Arrow: THE column table, the schema derived from it, and the batch builder.
 
 pub mod builder;
+mod keys;
 pub mod schema;
+pub mod table;
 
 pub use builder::BatchBuilder;
-pub use schema::{schema, COLUMNS};
+pub use schema::schema;
+pub use table::{column_index, needs_of, COLUMNS};

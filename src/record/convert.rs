@@ -4,20 +4,16 @@
 use std::borrow::Cow;
 
 use super::json::{write_number_text, Json, Kind};
-
-/// Warnings of one row, in the order the checks run.
-#[derive(Default, Debug)]
-pub struct Warnings(pub Vec<String>);
+pub use super::warning::Warnings;
+use super::warning::{Target, Warning};
 
 impl Warnings {
-    pub fn push(&mut self, w: impl Into<String>) {
-        self.0.push(w.into());
-    }
-    fn cannot(&mut self, column: &str, kind: &Kind, target: &str) {
-        self.push(format!(
-            "{column}: cannot convert {} to {target}",
-            kind.type_name()
-        ));
+    pub fn cannot(&mut self, column: &'static str, kind: &Kind, to: Target) {
+        self.push(Warning::CannotConvert {
+            column,
+            from: kind.json_type(),
+            to,
+        });
     }
 }
 
@@ -25,9 +21,13 @@ impl Warnings {
 /// Returns the value and whether it was refused.
 pub fn to_string<'a>(
     v: Json<'a>,
-    column: &str,
+    column: &'static str,
     warnings: &mut Warnings,
 ) -> (Option<Cow<'a, str>>, bool) {
+    // Most values are strings: no need to unpack the others.
+    if let Some(s) = v.as_str_fast() {
+        return (Some(Cow::Borrowed(s)), false);
+    }
     let kind = v.kind();
     match kind {
         Kind::Str(s) => (Some(Cow::Borrowed(s)), false),
@@ -38,9 +38,22 @@ pub fn to_string<'a>(
             (Some(Cow::Owned(out)), false)
         }
         _ => {
-            warnings.cannot(column, &kind, "string");
+            warnings.cannot(column, &kind, Target::String);
             (None, true)
         }
+    }
+}
+
+/// The string rule without its warning: None for null and for a refused value.
+pub fn string_value(v: Json<'_>) -> Option<Cow<'_, str>> {
+    match v.kind() {
+        Kind::Str(s) => Some(Cow::Borrowed(s)),
+        kind @ (Kind::Int(_) | Kind::UInt(_) | Kind::Float(_) | Kind::BigNumber(_)) => {
+            let mut out = String::new();
+            write_number_text(&kind, &mut out);
+            Some(Cow::Owned(out))
+        }
+        _ => None,
     }
 }
 
@@ -66,9 +79,9 @@ pub fn to_text(v: Json<'_>) -> Option<Cow<'_, str>> {
 }
 
 /// The int rule (int64 columns).
-pub fn to_int(v: Json<'_>, column: &str, warnings: &mut Warnings) -> Option<i64> {
+pub fn to_int(v: Json<'_>, column: &'static str, warnings: &mut Warnings) -> Option<i64> {
     let kind = v.kind();
-    let out_of_range = |w: &mut Warnings| w.push(format!("{column}: out of range"));
+    let out_of_range = |w: &mut Warnings| w.push(Warning::OutOfRange { column });
     match kind {
         Kind::Null => None,
         Kind::Int(i) => Some(i),
@@ -97,7 +110,7 @@ pub fn to_int(v: Json<'_>, column: &str, warnings: &mut Warnings) -> Option<i64>
             }
             let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
             if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                warnings.cannot(column, &kind, "int64");
+                warnings.cannot(column, &kind, Target::Int64);
                 return None;
             }
             match t.strip_prefix('+').unwrap_or(t).parse::<i64>() {
@@ -109,7 +122,7 @@ pub fn to_int(v: Json<'_>, column: &str, warnings: &mut Warnings) -> Option<i64>
             }
         }
         _ => {
-            warnings.cannot(column, &kind, "int64");
+            warnings.cannot(column, &kind, Target::Int64);
             None
         }
     }
@@ -128,13 +141,13 @@ fn is_json_space(c: char) -> bool {
 }
 
 /// The float rule (float64 columns).
-pub fn to_float(v: Json<'_>, column: &str, warnings: &mut Warnings) -> Option<f64> {
+pub fn to_float(v: Json<'_>, column: &'static str, warnings: &mut Warnings) -> Option<f64> {
     let kind = v.kind();
     let finite = |f: f64, w: &mut Warnings| {
         if f.is_finite() {
             Some(f)
         } else {
-            w.push(format!("{column}: out of range"));
+            w.push(Warning::OutOfRange { column });
             None
         }
     };
@@ -150,13 +163,13 @@ pub fn to_float(v: Json<'_>, column: &str, warnings: &mut Warnings) -> Option<f6
                 return None;
             }
             if !is_decimal_text(t) {
-                warnings.cannot(column, &kind, "float64");
+                warnings.cannot(column, &kind, Target::Float64);
                 return None;
             }
             finite(t.parse::<f64>().unwrap_or(f64::INFINITY), warnings)
         }
         _ => {
-            warnings.cannot(column, &kind, "float64");
+            warnings.cannot(column, &kind, Target::Float64);
             None
         }
     }
@@ -201,7 +214,7 @@ mod tests {
         let doc = p.parse(text.as_bytes()).unwrap();
         let mut w = Warnings::default();
         let r = f(doc.root().get("v").unwrap(), &mut w);
-        (r, w.0)
+        (r, w.texts())
     }
 
     #[test]

@@ -16,26 +16,27 @@ fn is_end(c: char) -> bool {
     )
 }
 
-/// The leftmost `course-v1:` or `ccx-v1:` id with at least two `+`.
+/// The leftmost `course-v1:` or `ccx-v1:` id with at least two `+`. Found from the colons,
+/// which most URLs have few of, rather than by searching for either prefix.
 fn keyed_course_id(url: &str) -> Option<&str> {
-    let mut from = 0;
-    loop {
-        let start = ["course-v1:", "ccx-v1:"]
+    let bytes = url.as_bytes();
+    memchr::memchr_iter(b':', bytes).find_map(|colon| {
+        let start = ["course-v1", "ccx-v1"]
             .iter()
-            .filter_map(|p| url[from..].find(p).map(|i| (from + i, p.len())))
-            .min()?;
-        let rest = &url[start.0..];
+            .find(|p| bytes[..colon].ends_with(p.as_bytes()))
+            .map(|p| colon - p.len())?;
+        let rest = &url[start..];
         let id = &rest[..rest.find(is_end).unwrap_or(rest.len())];
-        if id.matches('+').count() >= 2 {
-            return Some(id);
-        }
-        from = start.0 + start.1;
-    }
+        (id.bytes().filter(|&b| b == b'+').count() >= 2).then_some(id)
+    })
 }
 
 fn slash_course_id(url: &str) -> Option<&str> {
+    static COURSES: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
+        std::sync::OnceLock::new();
+    let finder = COURSES.get_or_init(|| memchr::memmem::Finder::new(b"/courses/"));
     let mut from = 0;
-    while let Some(pos) = url[from..].find("/courses/") {
+    while let Some(pos) = finder.find(&url.as_bytes()[from..]) {
         let start = from + pos + "/courses/".len();
         let rest = &url[start..];
         let mut end = 0;
@@ -115,6 +116,15 @@ mod tests {
         assert_eq!(course_id_from_url("/courses/edX//x/"), None);
         assert_eq!(course_id_from_url("/dashboard"), None);
         assert_eq!(course_id_from_url("course-v1:only+one"), None);
+        // An id with too few `+` is passed over for a later one.
+        assert_eq!(
+            course_id_from_url("/x/course-v1:a+b/ccx-v1:c+d+e/"),
+            Some("ccx-v1:c+d+e")
+        );
+        assert_eq!(
+            course_id_from_url("https://x/ccx-v1:c+d+e"),
+            Some("ccx-v1:c+d+e")
+        );
     }
 
     #[test]

@@ -8,6 +8,8 @@
 
 use simd_json::{tape::Node, Buffers, StaticNode, Tape};
 
+use super::warning::JsonType;
+
 /// Nesting deeper than this is refused (a reject), never a stack overflow.
 pub const MAX_DEPTH: usize = 1000;
 
@@ -53,6 +55,7 @@ pub struct Doc<'s> {
     tape: Option<Tape<'s>>,
     slot: &'s mut Option<Tape<'static>>,
     exact: Option<&'s serde_json::Value>,
+    structurals: Option<&'s [u32]>,
 }
 
 impl Doc<'_> {
@@ -62,6 +65,12 @@ impl Doc<'_> {
             (None, Some(v)) => Json::Exact(v),
             (None, None) => unreachable!("a Doc holds a tape or an exact value"),
         }
+    }
+
+    /// The offsets of the text's structural characters and value starts, from the fast path;
+    /// None from the exact path.
+    pub fn structurals(&self) -> Option<&[u32]> {
+        self.structurals
     }
 }
 
@@ -81,16 +90,21 @@ impl Parser {
             tape,
             exact,
         } = self;
+        // The copy simd-json parses in place, padded as it needs (so it makes no copy of
+        // its own).
         input.clear();
         input.extend_from_slice(text);
+        input.resize(text.len() + simd_json::INPUT_PADDING, b' ');
         let mut t: Tape<'s> = tape.take().unwrap_or_else(Tape::null).reset();
-        match simd_json::fill_tape(input, buffers, &mut t) {
+        match simd_json::fill_tape_padded(input, text.len(), buffers, &mut t) {
             Ok(()) => {
+                let buffers: &'s Buffers = buffers;
                 return Ok(Doc {
                     tape: Some(t),
                     slot: tape,
                     exact: None,
-                })
+                    structurals: Some(buffers.structural_indexes()),
+                });
             }
             Err(e) => {
                 *tape = Some(t.reset());
@@ -114,6 +128,7 @@ impl Parser {
             tape: None,
             slot: tape,
             exact: Some(exact),
+            structurals: None,
         })
     }
 }
@@ -171,14 +186,14 @@ pub enum Kind<'a> {
 }
 
 impl Kind<'_> {
-    pub fn type_name(&self) -> &'static str {
+    pub fn json_type(&self) -> JsonType {
         match self {
-            Kind::Null => "null",
-            Kind::Bool(_) => "bool",
-            Kind::Int(_) | Kind::UInt(_) | Kind::Float(_) | Kind::BigNumber(_) => "number",
-            Kind::Str(_) => "string",
-            Kind::Array(_) => "array",
-            Kind::Object(_) => "object",
+            Kind::Null => JsonType::Null,
+            Kind::Bool(_) => JsonType::Bool,
+            Kind::Int(_) | Kind::UInt(_) | Kind::Float(_) | Kind::BigNumber(_) => JsonType::Number,
+            Kind::Str(_) => JsonType::String,
+            Kind::Array(_) => JsonType::Array,
+            Kind::Object(_) => JsonType::Object,
         }
     }
 }
@@ -229,6 +244,19 @@ impl<'a> Json<'a> {
         match self.kind() {
             Kind::Str(s) => Some(s),
             _ => None,
+        }
+    }
+
+    /// The string, when this is one on the tape (None otherwise, strings of the exact path
+    /// included): a cheap first check for the common case.
+    #[inline]
+    pub fn as_str_fast(self) -> Option<&'a str> {
+        match self {
+            Json::Tape(nodes) => match nodes[0] {
+                Node::String(s) => Some(s),
+                _ => None,
+            },
+            Json::Exact(_) => None,
         }
     }
 

@@ -6,107 +6,100 @@ pub mod course;
 pub mod event;
 pub mod get_payload;
 pub mod json;
+pub mod raw;
 pub mod time;
+pub mod warning;
 
 use std::borrow::Cow;
 
-use convert::{to_int, to_string, Warnings};
-use event::{with_string_payload, EventFields, Payload};
-use json::{write_object, Json, JsonError, Kind, Parser};
+use convert::string_value;
+use event::{with_string_payload, Payload};
+use json::{Entries, Json, JsonError, Kind, Parser};
+pub use warning::{RejectReason, Warning, Warnings};
 
-/// The top-level keys that have a string column of their own, in schema order.
-pub const STRING_KEYS: [&str; 11] = [
-    "username",
-    "session",
-    "ip",
-    "agent",
-    "page",
-    "host",
-    "referer",
-    "accept_language",
-    "name",
-    "event_source",
-    "event_type",
-];
-const EVENT_TYPE: usize = 10;
-const PAGE: usize = 4;
-
-/// One row's values, borrowing the parsed line where it can.
+/// One row's parts, as views into the parsed line (and its decoded event). No value is
+/// converted here: the column table says which part fills a column by which rule, so a
+/// conversion's warning comes in column order (contract §7).
 pub struct Record<'a> {
+    /// Zero when not asked for (`Needs::event_id`).
     pub event_id: [u8; 16],
-    pub time: Option<i64>,
-    pub strings: [Option<Cow<'a, str>>; 11],
+    /// The line's repairs (§2): NUL bytes, invalid UTF-8, a prefix.
+    pub repairs: Warnings,
+    /// The top-level entries, in document order.
+    pub entries: Entries<'a>,
+    /// `event_type` by the string rule (no warning here: its column warns).
+    pub event_type: Option<Cow<'a, str>>,
+    /// `context` when present and not null (of any type).
+    pub context: Option<Json<'a>>,
+    /// `context.user_id`, when asked for (`Needs::user_id`) and `context` is an object.
+    pub context_user_id: Option<Json<'a>>,
+    /// `event` when present and not null.
+    pub event: Option<Json<'a>>,
+    /// The line's own text of `context` when it is an object, and of `event` when it is not a
+    /// string (when asked for: `Needs::json_text`).
+    pub context_text: Option<&'a str>,
+    pub event_text: Option<&'a str>,
+    /// course_id and org_id of §5, when asked for (`Needs::course_org`).
     pub course_id: Option<Cow<'a, str>>,
     pub org_id: Option<Cow<'a, str>>,
-    pub user_id: Option<i64>,
-    pub context: Option<String>,
-    pub extra: Option<String>,
-    pub event: Option<Cow<'a, str>>,
-    pub fields: EventFields<'a>,
-    pub warnings: Warnings,
+    /// The decoded event (§4), when asked for (`Needs::payload`); `Payload::None` otherwise.
+    pub payload: Payload<'a>,
+    /// What decoding the event found wrong.
+    pub payload_warnings: Warnings,
 }
 
 /// What became of a line that was not a row.
 #[derive(Debug, PartialEq)]
 pub enum NotARow {
     Blank,
-    Reject(String),
+    Reject(RejectReason),
     /// Not one of the event types asked for (`EventTypeFilter`).
     Filtered,
 }
 
-/// Which of the costly values a read needs, from the columns it returns (projection
-/// pushdown). A value that is not needed is left None; the rest of the row is unchanged.
+/// Which of the costly steps a read needs, from the columns it returns (projection pushdown;
+/// `columns::needs_of` derives it from the column table). A part that is not needed is left
+/// empty; the rest of the record is unchanged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Needs {
+    /// Hash the line.
     pub event_id: bool,
+    /// Find course_id and org_id (§5).
     pub course_org: bool,
+    /// Find `context.user_id`.
     pub user_id: bool,
-    pub context: bool,
-    pub extra: bool,
-    pub event: bool,
-    /// The event-specific columns (problem_id … selected_value): decoding the event.
-    pub fields: bool,
+    /// Decode the event (§4).
+    pub payload: bool,
+    /// Find the source text of `context` and a non-string `event`.
+    pub json_text: bool,
 }
 
 impl Needs {
-    const NONE: Needs = Needs {
+    pub const NONE: Needs = Needs {
         event_id: false,
         course_org: false,
         user_id: false,
-        context: false,
-        extra: false,
-        event: false,
-        fields: false,
+        payload: false,
+        json_text: false,
     };
 
     pub const ALL: Needs = Needs {
         event_id: true,
         course_org: true,
         user_id: true,
-        context: true,
-        extra: true,
-        event: true,
-        fields: true,
+        payload: true,
+        json_text: true,
     };
 
-    /// What the named columns need. `warnings` needs everything: any step may warn.
-    pub fn of_columns<'c>(columns: impl IntoIterator<Item = &'c str>) -> Needs {
-        let mut n = Needs::NONE;
-        for c in columns {
-            match c {
-                "warnings" => return Needs::ALL,
-                "event_id" => n.event_id = true,
-                "course_id" | "org_id" => n.course_org = true,
-                "user_id" => n.user_id = true,
-                "context" => n.context = true,
-                "extra" => n.extra = true,
-                "event" => n.event = true,
-                c if crate::columns::schema::is_event_field(c) => n.fields = true,
-                _ => {}
-            }
+    /// What either needs.
+    pub const fn and(self, other: Needs) -> Needs {
+        Needs {
+            event_id: self.event_id || other.event_id,
+            course_org: self.course_org || other.course_org,
+            user_id: self.user_id || other.user_id,
+            payload: self.payload || other.payload,
+            json_text: self.json_text || other.json_text,
         }
-        n
     }
 }
 
@@ -200,10 +193,10 @@ pub fn event_id(core: &[u8]) -> [u8; 16] {
 pub struct LineReader {
     line: Parser,
     event: Parser,
-    side: Parser,
     needs: Needs,
     filter: Option<std::sync::Arc<EventTypeFilter>>,
-    spare: SpareText,
+    /// The top-level pairs' source spans, reused from line to line.
+    pairs: Vec<raw::Pair>,
 }
 
 impl LineReader {
@@ -228,14 +221,14 @@ impl LineReader {
                 return Err(NotARow::Filtered);
             }
         }
-        let mut warnings = Warnings::default();
+        let mut repairs = Warnings::default();
         if nul_stripped {
-            warnings.push("nul bytes stripped");
+            repairs.push(Warning::NulStripped);
         }
-        let text: Cow<str> = match std::str::from_utf8(core) {
+        let text: Cow<str> = match simdutf8::basic::from_utf8(core) {
             Ok(s) => Cow::Borrowed(s),
             Err(_) => {
-                warnings.push("invalid utf-8 replaced");
+                repairs.push(Warning::InvalidUtf8);
                 String::from_utf8_lossy(core)
             }
         };
@@ -244,240 +237,165 @@ impl LineReader {
         } else {
             match text.find('{') {
                 Some(i) => i,
-                None => return Err(NotARow::Reject("not a JSON object".into())),
+                None => return Err(NotARow::Reject(RejectReason::NotAnObject)),
             }
         };
+        let object_text = &text[start..];
         let doc = self
             .line
-            .parse(text[start..].as_bytes())
+            .parse(object_text.as_bytes())
             .map_err(|e| match e {
-                JsonError::TooDeep => NotARow::Reject(e.to_string()),
-                JsonError::Invalid(_) if start > 0 => {
-                    NotARow::Reject(format!("no JSON object found: {e}"))
+                JsonError::TooDeep => NotARow::Reject(RejectReason::TooDeep),
+                JsonError::Invalid(m) if start > 0 => {
+                    NotARow::Reject(RejectReason::NoObjectFound(m))
                 }
-                JsonError::Invalid(_) => NotARow::Reject(e.to_string()),
+                JsonError::Invalid(m) => NotARow::Reject(RejectReason::InvalidJson(m)),
             })?;
         let root = doc.root();
         let Kind::Object(entries) = root.kind() else {
-            return Err(NotARow::Reject("not a JSON object".into()));
+            return Err(NotARow::Reject(RejectReason::NotAnObject));
         };
         if start > 0 {
-            warnings.push(format!("prefix stripped: {start} bytes"));
+            repairs.push(Warning::PrefixStripped { bytes: start });
         }
-        let Self {
-            event,
-            side,
-            needs,
-            filter,
-            spare,
-            ..
-        } = self;
-        let id = if needs.event_id {
+        let needs = self.needs;
+        let event_id = if needs.event_id {
             event_id(core)
         } else {
             [0; 16]
         };
-        let ctx = Ctx {
-            needs: *needs,
-            filter: filter.as_deref(),
-            event_parser: event,
-            side_parser: side,
-            spare,
-        };
-        if build_record(entries, id, warnings, ctx, on_row) {
-            Ok(())
-        } else {
-            Err(NotARow::Filtered)
+        let top = TopLevel::find(entries.clone());
+        let event_type = top.event_type.and_then(string_value);
+        if let Some(f) = &self.filter {
+            if !f.accepts(event_type.as_deref()) {
+                return Err(NotARow::Filtered);
+            }
         }
+        let context_object = top.context.filter(|c| matches!(c.kind(), Kind::Object(_)));
+        let [ctx_course, ctx_org, ctx_user] = context_object
+            .filter(|_| needs.course_org || needs.user_id)
+            .map(|c| c.lookup(&["course_id", "org_id", "user_id"]))
+            .unwrap_or_default();
+        let ctx_course = ctx_course.and_then(non_empty_str);
+        let page = top.page.and_then(string_value);
+        let context_is_object = context_object.is_some();
+        let event_is_json = top.event.is_some_and(|e| e.as_str().is_none());
+        let (mut context_text, mut event_text) = (None, None);
+        if needs.json_text && (context_is_object || event_is_json) {
+            self.pairs.clear();
+            raw::top_level_pairs(object_text.as_bytes(), doc.structurals(), &mut self.pairs);
+            let text_of = |key| raw::last_value(object_text, &self.pairs, key);
+            context_text = context_is_object.then(|| text_of("context")).flatten();
+            event_text = event_is_json.then(|| text_of("event")).flatten();
+        }
+        let parts = Parts {
+            event_id,
+            repairs,
+            entries,
+            context: top.context,
+            context_user_id: ctx_user.filter(|_| needs.user_id),
+            event: top.event,
+            context_text,
+            event_text,
+        };
+        // The payload is decoded for the event columns, and for course_id when context has
+        // none (§5: the payload's own course_id comes next).
+        let decode = needs.payload || (needs.course_org && ctx_course.is_none());
+        let finish = |payload: Payload<'_>, payload_warnings: Warnings| {
+            let (course_id, org_id) = if needs.course_org {
+                course_and_org(
+                    ctx_course,
+                    ctx_org,
+                    payload,
+                    page.as_ref(),
+                    event_type.as_ref(),
+                )
+            } else {
+                (None, None)
+            };
+            let record = Record {
+                event_id: parts.event_id,
+                repairs: parts.repairs,
+                entries: parts.entries,
+                event_type: event_type.clone(),
+                context: parts.context,
+                context_user_id: parts.context_user_id,
+                event: parts.event,
+                context_text: parts.context_text,
+                event_text: parts.event_text,
+                course_id,
+                org_id,
+                payload: if needs.payload {
+                    payload
+                } else {
+                    Payload::None
+                },
+                payload_warnings,
+            };
+            on_row(&record);
+        };
+        let mut payload_warnings = Warnings::default();
+        match top.event.filter(|_| decode).map(|e| (e, e.kind())) {
+            Some((_, Kind::Str(s))) => {
+                with_string_payload(s, &mut self.event, &mut payload_warnings, |payload, w| {
+                    finish(payload, std::mem::take(w))
+                })
+            }
+            Some((e, Kind::Object(_))) => finish(Payload::Object(e), payload_warnings),
+            Some((e, Kind::Array(_))) => finish(Payload::List(e), payload_warnings),
+            _ => finish(Payload::None, payload_warnings),
+        }
+        Ok(())
     }
 }
 
-/// Slots of the top-level keys that have columns: time, the string keys, context, event.
+/// A record's parts found before the event is decoded.
+struct Parts<'a> {
+    event_id: [u8; 16],
+    repairs: Warnings,
+    entries: Entries<'a>,
+    context: Option<Json<'a>>,
+    context_user_id: Option<Json<'a>>,
+    event: Option<Json<'a>>,
+    context_text: Option<&'a str>,
+    event_text: Option<&'a str>,
+}
+
+/// The top-level values the reader itself looks at (the last one when a key repeats); nulls
+/// count as absent.
+#[derive(Default)]
 struct TopLevel<'a> {
-    time: Option<Json<'a>>,
-    strings: [Option<Json<'a>>; 11],
+    event_type: Option<Json<'a>>,
+    page: Option<Json<'a>>,
     context: Option<Json<'a>>,
     event: Option<Json<'a>>,
-    /// Keys no column covers, and values a column refused.
-    extra: Vec<(&'a str, Json<'a>)>,
 }
 
-fn split_top_level(entries: json::Entries<'_>) -> TopLevel<'_> {
-    let mut top = TopLevel {
-        time: None,
-        strings: [None; 11],
-        context: None,
-        event: None,
-        extra: Vec::new(),
-    };
-    for (key, value) in entries {
-        match key {
-            "time" => top.time = Some(value),
-            "context" => top.context = Some(value),
-            "event" => top.event = Some(value),
-            _ => match STRING_KEYS.iter().position(|k| *k == key) {
-                Some(i) => top.strings[i] = Some(value),
-                None => top.extra.push((key, value)),
-            },
-        }
-    }
-    top
-}
-
-/// What `build_record` works with besides the line.
-struct Ctx<'p> {
-    needs: Needs,
-    filter: Option<&'p EventTypeFilter>,
-    event_parser: &'p mut Parser,
-    side_parser: &'p mut Parser,
-    spare: &'p mut SpareText,
-}
-
-/// Buffers of the JSON texts a row carries, reused from line to line.
-#[derive(Default)]
-struct SpareText {
-    context: String,
-    extra: String,
-    event: String,
-}
-
-/// Builds the row and hands it to `on_row`; false when the filter refuses its event type.
-fn build_record<'a>(
-    entries: json::Entries<'a>,
-    event_id: [u8; 16],
-    mut warnings: Warnings,
-    ctx: Ctx<'_>,
-    on_row: impl FnOnce(&Record),
-) -> bool {
-    let Ctx {
-        needs,
-        filter,
-        event_parser,
-        side_parser,
-        spare,
-    } = ctx;
-    let mut top = split_top_level(entries);
-    let time = top.time.and_then(|v| match v.kind() {
-        Kind::Null => None,
-        Kind::Str(s) => time::parse_time(s).or_else(|| {
-            warnings.push("time: unparseable");
-            top.extra.push(("time", v));
-            None
-        }),
-        kind => {
-            warnings.push(format!(
-                "time: cannot convert {} to timestamp",
-                kind.type_name()
-            ));
-            top.extra.push(("time", v));
-            None
-        }
-    });
-    let mut strings: [Option<Cow<'a, str>>; 11] = Default::default();
-    for (i, slot) in top.strings.iter().enumerate() {
-        if let Some(v) = *slot {
-            let (value, refused) = to_string(v, STRING_KEYS[i], &mut warnings);
-            if refused {
-                top.extra.push((STRING_KEYS[i], v));
-            }
-            strings[i] = value;
-        }
-    }
-    if let Some(f) = filter {
-        if !f.accepts(strings[EVENT_TYPE].as_deref()) {
-            return false;
-        }
-    }
-    let context = top.context.filter(|c| !c.is_null());
-    let context_object = context.filter(|c| matches!(c.kind(), Kind::Object(_)));
-    let [ctx_course, ctx_org, ctx_user] = context_object
-        .filter(|_| needs.course_org || needs.user_id)
-        .map(|c| c.lookup(&["course_id", "org_id", "user_id"]))
-        .unwrap_or_default();
-    let (course_id, org_id) = if needs.course_org {
-        course_and_org(ctx_course, ctx_org, &strings)
-    } else {
-        (None, None)
-    };
-    let user_id = ctx_user
-        .filter(|_| needs.user_id)
-        .and_then(|v| to_int(v, "user_id", &mut warnings));
-    let context_text = match (context, context_object) {
-        (Some(c), Some(_)) => needs
-            .context
-            .then(|| reused_text(&mut spare.context, |s| c.write_json(s))),
-        (Some(c), None) => {
-            warnings.push(format!(
-                "context: cannot convert {} to object",
-                c.kind().type_name()
-            ));
-            top.extra.push(("context", c));
-            None
-        }
-        _ => None,
-    };
-    let extra = (needs.extra && !top.extra.is_empty()).then(|| {
-        reused_text(&mut spare.extra, |s| {
-            write_object(top.extra.iter().copied(), s)
-        })
-    });
-    // A clone of the (usually borrowed) Cow: `strings` itself moves into the record.
-    let event_type = strings[EVENT_TYPE].clone().unwrap_or_default();
-    let event_value = top.event.filter(|e| !e.is_null());
-    let event_text = event_value.filter(|_| needs.event).map(|e| match e.kind() {
-        Kind::Str(s) => Cow::Borrowed(s),
-        _ => Cow::Owned(reused_text(&mut spare.event, |s| e.write_json(s))),
-    });
-    let finish = |fields: EventFields<'_>, warnings: Warnings| {
-        let record = Record {
-            event_id,
-            time,
-            strings,
-            course_id,
-            org_id,
-            user_id,
-            context: context_text,
-            extra,
-            event: event_text,
-            fields,
-            warnings,
-        };
-        on_row(&record);
-        // The texts' buffers serve the next line.
-        spare.context = record.context.unwrap_or_default();
-        spare.extra = record.extra.unwrap_or_default();
-        if let Some(Cow::Owned(e)) = record.event {
-            spare.event = e;
-        }
-    };
-    match event_value.filter(|_| needs.fields).map(|e| (e, e.kind())) {
-        Some((_, Kind::Str(s))) => {
-            with_string_payload(s, event_parser, &mut warnings, |payload, w| {
-                let fields = EventFields::from_payload(payload, &event_type, side_parser, w);
-                finish(fields, std::mem::take(w))
-            })
-        }
-        Some((e, kind)) => {
-            let payload = match kind {
-                Kind::Object(_) => Payload::Object(e),
-                Kind::Array(_) => Payload::List(e),
-                _ => Payload::None,
+impl<'a> TopLevel<'a> {
+    fn find(entries: Entries<'a>) -> TopLevel<'a> {
+        let mut top = TopLevel::default();
+        for (key, value) in entries {
+            let slot = match key {
+                "event_type" => &mut top.event_type,
+                "page" => &mut top.page,
+                "context" => &mut top.context,
+                "event" => &mut top.event,
+                _ => continue,
             };
-            let fields =
-                EventFields::from_payload(payload, &event_type, side_parser, &mut warnings);
-            finish(fields, warnings)
+            *slot = Some(value);
         }
-        None => finish(EventFields::default(), warnings),
+        let not_null = |v: Option<Json<'a>>| v.filter(|v| !v.is_null());
+        TopLevel {
+            event_type: not_null(top.event_type),
+            page: not_null(top.page),
+            context: not_null(top.context),
+            event: not_null(top.event),
+        }
     }
-    true
 }
 
-/// Text written into a buffer kept from an earlier line (no allocation once it is big enough).
-fn reused_text(buffer: &mut String, write: impl FnOnce(&mut String)) -> String {
-    let mut s = std::mem::take(buffer);
-    s.clear();
-    write(&mut s);
-    s
+fn non_empty_str(v: Json<'_>) -> Option<&str> {
+    v.as_str().filter(|s| !s.is_empty())
 }
 
 /// `f` applied to the text of a Cow, keeping the borrow when there is one.
@@ -488,31 +406,36 @@ fn sub_cow<'a>(c: &Cow<'a, str>, f: fn(&str) -> Option<&str>) -> Option<Cow<'a, 
     }
 }
 
-/// course_id and org_id from context, else from URLs (contract §5).
+/// course_id and org_id from context, else the payload, else URLs (contract §5).
 fn course_and_org<'a>(
-    context_course: Option<Json<'a>>,
+    context_course: Option<&'a str>,
     context_org: Option<Json<'a>>,
-    strings: &[Option<Cow<'a, str>>; 11],
+    payload: Payload<'a>,
+    page: Option<&Cow<'a, str>>,
+    event_type: Option<&Cow<'a, str>>,
 ) -> (Option<Cow<'a, str>>, Option<Cow<'a, str>>) {
-    let non_empty = |v: Option<Json<'a>>| {
-        v.and_then(|v| v.as_str())
-            .filter(|s| !s.is_empty())
-            .map(Cow::Borrowed)
+    let url_shaped_event_type = event_type.filter(|t| t.starts_with('/') || t.starts_with("http"));
+    let payload_course = match payload {
+        Payload::Object(obj) => obj.get("course_id").and_then(non_empty_str),
+        _ => None,
     };
-    let url_shaped_event_type = strings[EVENT_TYPE]
-        .as_ref()
-        .filter(|t| t.starts_with('/') || t.starts_with("http"));
-    let course_id = non_empty(context_course).or_else(|| {
-        [strings[PAGE].as_ref(), url_shaped_event_type]
-            .into_iter()
-            .flatten()
-            .find_map(|url| sub_cow(url, course::course_id_from_url))
-    });
-    let org_id = non_empty(context_org).or_else(|| {
-        course_id
-            .as_ref()
-            .and_then(|c| sub_cow(c, course::org_from_course_id))
-    });
+    let course_id = context_course
+        .or(payload_course)
+        .map(Cow::Borrowed)
+        .or_else(|| {
+            [page, url_shaped_event_type]
+                .into_iter()
+                .flatten()
+                .find_map(|url| sub_cow(url, course::course_id_from_url))
+        });
+    let org_id = context_org
+        .and_then(non_empty_str)
+        .map(Cow::Borrowed)
+        .or_else(|| {
+            course_id
+                .as_ref()
+                .and_then(|c| sub_cow(c, course::org_from_course_id))
+        });
     (course_id, org_id)
 }
 
@@ -520,7 +443,7 @@ fn course_and_org<'a>(
 mod tests {
     use super::*;
 
-    /// Reads one line and renders the parts a test looks at.
+    /// Reads one line: its repairs' texts, and course_id / org_id / event_type.
     fn read(line: &str) -> Result<(Vec<String>, String), NotARow> {
         read_bytes(line.as_bytes())
     }
@@ -530,17 +453,10 @@ mod tests {
         let mut out = None;
         r.read_line(line, |rec| {
             out = Some((
-                rec.warnings.0.clone(),
+                rec.repairs.texts(),
                 format!(
-                    "time={:?} user={:?} session={:?} course={:?} org={:?} uid={:?} extra={:?} event={:?}",
-                    rec.time,
-                    rec.strings[0],
-                    rec.strings[1],
-                    rec.course_id,
-                    rec.org_id,
-                    rec.user_id,
-                    rec.extra,
-                    rec.event
+                    "course={:?} org={:?} type={:?}",
+                    rec.course_id, rec.org_id, rec.event_type
                 ),
             ))
         })?;
@@ -555,9 +471,8 @@ mod tests {
 
     #[test]
     fn logging_prefix_is_stripped_with_a_warning() {
-        let (w, s) = read(r#"2023-05-23 13:53:13,461 INFO 20 [tracking] logger.py:41 - {"username": "a", "event": {}}"#).unwrap();
+        let (w, _) = read(r#"2023-05-23 13:53:13,461 INFO 20 [tracking] logger.py:41 - {"username": "a", "event": {}}"#).unwrap();
         assert_eq!(w, ["prefix stripped: 58 bytes"]);
-        assert!(s.contains(r#"user=Some("a")"#));
     }
 
     #[test]
@@ -570,28 +485,33 @@ mod tests {
 
     #[test]
     fn invalid_utf8_is_replaced_and_the_row_kept() {
-        let (w, s) = read_bytes(b"{\"username\":\"a\xffb\"}").unwrap();
+        let (w, s) = read_bytes(b"{\"event_type\":\"a\xffb\"}").unwrap();
         assert_eq!(w, ["invalid utf-8 replaced"]);
-        assert!(s.contains("user=Some(\"a\u{fffd}b\")"), "{s}");
+        assert!(s.contains("type=Some(\"a\u{fffd}b\")"), "{s}");
     }
 
     #[test]
     fn rejects_say_why() {
         assert_eq!(
             read("[1,2]").unwrap_err(),
-            NotARow::Reject("not a JSON object".into())
+            NotARow::Reject(RejectReason::NotAnObject)
         );
         assert_eq!(
             read("# a comment").unwrap_err(),
-            NotARow::Reject("not a JSON object".into())
+            NotARow::Reject(RejectReason::NotAnObject)
         );
-        assert!(
-            matches!(read("{\"a\":1}{\"b\":2}").unwrap_err(), NotARow::Reject(e) if e.starts_with("invalid JSON"))
-        );
+        assert!(matches!(
+            read("{\"a\":1}{\"b\":2}").unwrap_err(),
+            NotARow::Reject(RejectReason::InvalidJson(_))
+        ));
+        assert!(matches!(
+            read("x {\"a\":").unwrap_err(),
+            NotARow::Reject(RejectReason::NoObjectFound(_))
+        ));
         let deep = format!("{{\"a\":{}{}}}", "[".repeat(2000), "]".repeat(2000));
         assert_eq!(
             read(&deep).unwrap_err(),
-            NotARow::Reject("nesting deeper than 1000 levels".into())
+            NotARow::Reject(RejectReason::TooDeep)
         );
     }
 
@@ -614,34 +534,32 @@ mod tests {
     }
 
     #[test]
-    fn unknown_and_refused_keys_go_to_extra() {
-        let (w, s) =
-            read(r#"{"username":["x"],"foo":1,"time":5,"user_id":3,"context":{"user_id":"42"}}"#)
-                .unwrap();
-        assert_eq!(
-            w,
-            [
-                "time: cannot convert number to timestamp",
-                "username: cannot convert array to string"
-            ]
-        );
+    fn course_comes_from_the_payload_when_context_has_none() {
+        let line = r#"{"event_type":"edx.bookmark.added","context":{"course_id":""},"page":"https://x/courses/MITx/6.002x/2012_Fall/","event":"{\"course_id\": \"course-v1:E+F+G\", \"bookmark_id\": \"b\"}"}"#;
+        let (_, s) = read(line).unwrap();
         assert!(
-            s.contains(
-                r#"extra=Some("{\"foo\":1,\"user_id\":3,\"time\":5,\"username\":[\"x\"]}")"#
-            ),
+            s.contains(r#"course=Some("course-v1:E+F+G") org=Some("E")"#),
             "{s}"
         );
-        assert!(s.contains("uid=Some(42)"), "{s}");
-    }
-
-    #[test]
-    fn string_event_is_kept_verbatim_and_object_event_as_compact_json() {
-        let (_, s) = read(r#"{"event":"{\"a\": 1}"}"#).unwrap();
-        assert!(s.contains(r#"event=Some("{\"a\": 1}")"#), "{s}");
-        let (_, s) = read(r#"{"event":{"a": 1}}"#).unwrap();
-        assert!(s.contains(r#"event=Some("{\"a\":1}")"#), "{s}");
-        let (_, s) = read(r#"{"event":null}"#).unwrap();
-        assert!(s.contains("event=None"), "{s}");
+        // Context wins when it has one.
+        let line = r#"{"context":{"course_id":"X/Y/Z"},"event":{"course_id":"course-v1:E+F+G"}}"#;
+        let (_, s) = read(line).unwrap();
+        assert!(s.contains(r#"course=Some("X/Y/Z") org=Some("X")"#), "{s}");
+        // Only for course_id, the payload is decoded even when no event column is asked for.
+        let mut r = LineReader::new(
+            Needs {
+                course_org: true,
+                ..Needs::NONE
+            },
+            None,
+        );
+        let mut course = None;
+        r.read_line(br#"{"event":{"course_id":"a/b/c"}}"#, |rec| {
+            course = rec.course_id.as_deref().map(str::to_owned);
+            assert!(matches!(rec.payload, Payload::None));
+        })
+        .unwrap();
+        assert_eq!(course.as_deref(), Some("a/b/c"));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 - ``xxh3``:         §2 step 3, the XXH3-128 behind event_id, in pure Python
 - ``json``:         §2 step 8 strict decoding with any decoder; §6 JSON text (src/record/json.rs)
 - ``build``:        §3 a JSON object -> columns (build_record)
+- ``source_text``:  §3 the line's own text of a top-level value (src/record/raw.rs)
 - ``event``:        §4 the event payload and each family's fields (src/record/event.rs)
 - ``get_payload``:  §4 GET-style answers (src/record/get_payload.rs)
 - ``course``:       §5 course_id, org_id, user_id (src/record/course.rs)

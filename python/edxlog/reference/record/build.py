@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from .convert import to_string, type_name
 from .course import course_fields
-from .event import event_fields
+from .event import decode_event, event_fields
 from .json import JsonDecoder, json_text
+from .source_text import top_level_texts
 from .time import parse_time
 
 # Top-level keys with a column of their own (schema order, which is the order warnings come in).
@@ -21,20 +22,30 @@ STRING_KEYS = (
 _KNOWN_KEYS = frozenset(STRING_KEYS + ("time", "context", "event"))
 
 
-def build_record(obj: dict, warnings: list, decoder: JsonDecoder) -> dict:
-    """Every column's value for one JSON object (§3-§5); warnings are appended in order."""
+def build_record(obj: dict, warnings: list, decoder: JsonDecoder, text: str) -> dict:
+    """Every column's value for one JSON object (§3-§5), whose text is ``text``; warnings are
+    appended in order."""
     record = {}
+    event = obj.get("event")
+    # `context` and a non-string `event` keep the line's own text of their value.
+    own_text = {}
+    if isinstance(obj.get("context"), dict) or not (event is None or isinstance(event, str)):
+        own_text = top_level_texts(text)
     unconverted = set()  # known keys whose value did not convert: they are kept in `extra`
     _time_column(obj.get("time"), record, warnings, unconverted)
     _string_columns(obj, record, warnings, unconverted)
-    context = _context_column(obj.get("context"), record, warnings, unconverted)
-    event = obj.get("event")
-    record["event"] = event if event is None or isinstance(event, str) else json_text(event)
+    context = _context_column(obj.get("context"), own_text, record, warnings, unconverted)
+    record["event"] = event if event is None or isinstance(event, str) else own_text["event"]
     _extra_column(obj, record, unconverted)
-    # §5 course_id, org_id, user_id (user_id's warning comes in schema order, before event's).
-    course_fields(context, record, warnings)
-    # §4 The event payload and its fields.
-    event_fields(event, record, warnings, decoder)
+    # §4 The event payload: decoded first, as §5's course_id may come from it, but its warning
+    # comes in schema order, after user_id's.
+    event_warnings = []
+    payload = decode_event(event, event_warnings, decoder)
+    # §5 course_id, org_id, user_id.
+    course_fields(context, payload, record, warnings)
+    warnings.extend(event_warnings)
+    # §4 The event's fields.
+    event_fields(payload, record, warnings, decoder)
     return record
 
 
@@ -65,13 +76,13 @@ def _string_columns(obj, record, warnings, unconverted):
                 unconverted.add(key)
 
 
-def _context_column(context, record, warnings, unconverted):
+def _context_column(context, own_text, record, warnings, unconverted):
     """The `context` column; returns the context object for §5, or None."""
     if context is None:
         record["context"] = None
         return None
     if isinstance(context, dict):
-        record["context"] = json_text(context)
+        record["context"] = own_text["context"]
         return context
     record["context"] = None
     warnings.append(f"context: cannot convert {type_name(context)} to object")

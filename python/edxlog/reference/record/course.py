@@ -1,8 +1,8 @@
 """Contract §5: course_id, org_id and user_id (src/record/course.rs and `course_and_org` in
 src/record/mod.rs).
 
-`context` gives them when it can; otherwise course_id is found in the page URL or in a
-URL-shaped event type, in both the `course-v1:Org+Num+Run` and `Org/Num/Run` forms.
+`context` gives them when it can; otherwise course_id is the event payload's own (bookmark,
+enrollment and grade events), or is found in the page URL or in a URL-shaped event type, in both the `course-v1:Org+Num+Run` and `Org/Num/Run` forms.
 """
 
 from __future__ import annotations
@@ -17,9 +17,12 @@ _COURSES_PATH = re.compile(
 )
 
 
-def course_fields(context, record, warnings):
-    """course_id, org_id and user_id into ``record`` (``context`` is a dict or None)."""
+def course_fields(context, payload, record, warnings):
+    """course_id, org_id and user_id into ``record`` (``context`` is a dict or None;
+    ``payload`` the decoded event, whose own course_id comes after context's)."""
     course_id = _non_empty_string(context.get("course_id")) if context else None
+    if course_id is None and payload.kind == "object":
+        course_id = _non_empty_string(payload.value.get("course_id"))
     if course_id is None:
         course_id = course_id_from_url(record["page"])
     if course_id is None:

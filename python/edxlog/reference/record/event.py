@@ -1,6 +1,6 @@
 """Contract §4, the event payload (src/record/event.rs): an object, a string that encodes JSON
 (maybe cut at 512 characters), a quoted or plain GET string, or a `[GET string, html]` list;
-and the fields each family of event types takes from it (problem_id ... selected_value).
+and the fields each family of event types takes from it (problem_id ... weighted_possible).
 """
 
 from __future__ import annotations
@@ -30,13 +30,13 @@ class Payload(NamedTuple):
 _NO_PAYLOAD = Payload(None, None)
 
 
-def event_fields(event, record, warnings, decoder):
-    """problem_id ... selected_value, in schema order (the order of their warnings).
+def event_fields(payload: Payload, record, warnings, decoder):
+    """The event columns (problem_id ... weighted_possible), in schema order (the order of
+    their warnings), from the decoded payload.
 
     Choice: the text columns here (problem_id, video_id/code/speed, book_type, seq_id,
     location) follow the string rule, as the contract says for success.
     """
-    payload = decode_event(event, warnings, decoder)
     event_type = record["event_type"]
     obj = payload.value if payload.kind == "object" else None
     if obj is not None:
@@ -46,9 +46,10 @@ def event_fields(event, record, warnings, decoder):
         state = obj.get("state")
         # Contract: JSON text of any non-null value (so a string state is a quoted JSON string).
         record["state"] = None if state is None else json_text(state)
-        family_fields = _FAMILY_FIELDS.get(event_family(event_type))
-        if family_fields is not None:
-            family_fields(obj, record, warnings)
+        # The families are independent: an event type in two of them fills both.
+        for in_family, family_fields in _FAMILY_FIELDS:
+            if isinstance(event_type, str) and in_family(event_type):
+                family_fields(obj, record, warnings)
 
 
 # ---- decoding the payload ----------------------------------------------------------------
@@ -199,19 +200,12 @@ def _correct_map_entry(answer_id, entry, warnings):
 # ---- the families of event types and their fields ----------------------------------------
 
 
-def event_family(event_type):
-    """"video", "book", "seq", "rubric" or None: which fields the event type's payload fills."""
-    if not isinstance(event_type, str):
-        return None
-    if event_type.endswith("_video") or event_type.startswith("edx.video."):
-        return "video"
-    if event_type == "book":
-        return "book"
-    if event_type.startswith("seq_"):
-        return "seq"
-    if event_type == "rubric_select" or event_type.startswith(_RUBRIC_PREFIXES):
-        return "rubric"
-    return None
+def _is_video(event_type):
+    return event_type.endswith("_video") or event_type.startswith("edx.video.")
+
+
+def _is_rubric(event_type):
+    return event_type == "rubric_select" or event_type.startswith(_RUBRIC_PREFIXES)
 
 
 def _video_fields(obj, record, warnings):
@@ -221,6 +215,12 @@ def _video_fields(obj, record, warnings):
     # Choice: `current_time` is used only when the key `currentTime` is missing.
     current = obj["currentTime"] if "currentTime" in obj else obj.get("current_time")
     record["video_time"] = to_float(current, "video_time", warnings)
+    # Seeks and speed changes.
+    record["video_old_time"] = to_float(obj.get("old_time"), "video_old_time", warnings)
+    record["video_new_time"] = to_float(obj.get("new_time"), "video_new_time", warnings)
+    record["video_seek_type"] = to_string(obj.get("type"), "video_seek_type", warnings)
+    record["video_old_speed"] = to_string(obj.get("old_speed"), "video_old_speed", warnings)
+    record["video_new_speed"] = to_string(obj.get("new_speed"), "video_new_speed", warnings)
 
 
 def _book_fields(obj, record, warnings):
@@ -241,9 +241,28 @@ def _rubric_fields(obj, record, warnings):
     record["selected_value"] = to_int(obj.get("value"), "selected_value", warnings)
 
 
-_FAMILY_FIELDS = {
-    "video": _video_fields,
-    "book": _book_fields,
-    "seq": _seq_fields,
-    "rubric": _rubric_fields,
-}
+def _enrollment_fields(obj, record, warnings):
+    record["enrollment_mode"] = to_string(obj.get("mode"), "enrollment_mode", warnings)
+
+
+def _ui_lms_fields(obj, record, warnings):
+    record["target_url"] = to_string(obj.get("target_url"), "target_url", warnings)
+
+
+def _grades_problem_fields(obj, record, warnings):
+    record["weighted_earned"] = to_float(obj.get("weighted_earned"), "weighted_earned", warnings)
+    record["weighted_possible"] = to_float(
+        obj.get("weighted_possible"), "weighted_possible", warnings
+    )
+
+
+# (event type is in the family, the family's fields), in schema order.
+_FAMILY_FIELDS = (
+    (_is_video, _video_fields),
+    (lambda t: t == "book", _book_fields),
+    (lambda t: t.startswith("seq_"), _seq_fields),
+    (_is_rubric, _rubric_fields),
+    (lambda t: t.startswith("edx.course.enrollment."), _enrollment_fields),
+    (lambda t: t.startswith("edx.ui.lms."), _ui_lms_fields),
+    (lambda t: t.startswith("edx.grades.problem."), _grades_problem_fields),
+)

@@ -97,6 +97,7 @@ class LineParser:
         # "no JSON object found" (after a prefix), "nesting deeper than 1000 levels".
         # Choice: `raw` is cut to RAW_LIMIT bytes for every reject, not only too-long lines.
         if text[0] == "{":
+            object_text = text
             try:
                 obj = self._decoder.decode(text)
             except JsonError as exc:
@@ -105,13 +106,14 @@ class LineParser:
             start = text.find("{")
             if start < 0:
                 return Reject("not a JSON object", line[:RAW_LIMIT])
+            object_text = text[start:]
             try:
-                obj = self._decoder.decode(text[start:])
+                obj = self._decoder.decode(object_text)
             except JsonError as exc:
                 return Reject(_after_prefix(str(exc)), line[:RAW_LIMIT])
             prefix_bytes = len(text[:start].encode("utf-8"))
             warnings.append(f"prefix stripped: {prefix_bytes} bytes")
-        record = build_record(obj, warnings, self._decoder)
+        record = build_record(obj, warnings, self._decoder, object_text)
         if self._filter is not None and not self._filter.wants(record.get("event_type")):
             return FILTERED
         if self._want_event_id:  # step 3
