@@ -20,6 +20,7 @@ use arrow_schema::SchemaRef;
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender};
 
 use crate::accounting::{Reject, Stats, DEFAULT_MAX_REJECTS, RAW_LIMIT};
+use crate::columns::member_warning::with_warning;
 use crate::columns::schema::{column_index, schema};
 use crate::columns::BatchBuilder;
 use crate::error::{Error, Result};
@@ -448,10 +449,7 @@ fn produce(
 
 /// Fatal errors belong to no member.
 fn no_member() -> Arc<Member> {
-    Arc::new(Member {
-        source: String::new(),
-        server: None,
-    })
+    Arc::new(Member::default())
 }
 
 pub(crate) fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
@@ -511,7 +509,8 @@ fn run(w: Work, state: &mut WorkerState, config: &WorkerConfig, shared: &Shared)
         &mut |event| match job_of(event) {
             None => true,
             Some((_, Job::Member(_))) => unreachable!("a member holds no members"),
-            Some((_, job)) => out
+            // The event's member: it may carry a warning for its rows.
+            Some((member, job)) => out
                 .send(do_job(job, &member, state, config, details()))
                 .is_ok(),
         },
@@ -587,7 +586,11 @@ fn do_job(
                 done.stats.lines += 1;
             }
             if !builder.is_empty() {
-                match builder.finish() {
+                let finished = builder.finish().map(|b| match member.warning {
+                    Some(w) => with_warning(b, w),
+                    None => b,
+                });
+                match finished {
                     Ok(b) => {
                         done.batch = Some(match &config.projection {
                             Some(p) => b.project(p).expect("projection indices are checked"),
