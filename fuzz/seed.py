@@ -143,10 +143,40 @@ def handmade() -> dict:
         png,
         b"no newline at the end {\"a\":1}",
         b"a\r\nb\r\n" + b"x" * 3000 + b"\n{}\n",
-    ]
+    ] + damaged_archives(good)
     seeds["archive"] = archives
     seeds["pipeline"] = archives
     return seeds
+
+
+def damaged_archives(good: bytes) -> list:
+    """The fault cases of issue 10 (tests/test_faults.py), small: damage that reading must get
+    past (tar resynchronisation, gzip member resynchronisation)."""
+    three = {f"s/{n}.log": good.replace(b'"u', b'"' + n.encode()) for n in "abc"}
+    plain = tar(three)
+    second = 512 + (len(good) + 511) // 512 * 512
+    zeroed = plain[:second] + bytes(512) + plain[second + 512:]
+    flipped = bytearray(plain)
+    flipped[second + 3] ^= 0x20
+    members = [gz(good), gz(good + good), gz(good)]
+    corrupt = bytearray(members[1])
+    corrupt[10] = 0xFF
+    bad_crc = bytearray(members[1])
+    bad_crc[-8] ^= 0xFF
+    chunks = [gz(plain[i:i + 1024]) for i in range(0, len(plain), 1024)]
+    chunks[2] = chunks[2][:10] + b"\xff" + chunks[2][11:]
+    return [
+        plain[:second] + b"GARBAGE!" * 64 + plain[second:],
+        plain[:second] + b"junk\n" * 7 + plain[second:],
+        zeroed,
+        bytes(flipped),
+        plain + b"trailing junk",
+        members[0] + bytes(corrupt) + members[2],
+        members[0] + bytes(bad_crc) + members[2],
+        members[0] + b"\x1f\x8b\x08 not gzip" + members[2],
+        tar({"s/crc.log.gz": members[0] + bytes(bad_crc) + members[2], "s/next.log": good}),
+        b"".join(chunks),
+    ]
 
 
 # ----------------------------------------------------------------------------------------------

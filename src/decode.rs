@@ -171,6 +171,7 @@ impl Decoder {
     pub fn push_lines(&mut self, member: &Member, first_line: u64, data: &[u8]) {
         let source = member.source.as_str();
         let server = member.server.as_deref();
+        self.builder.set_member_warning(member.warning);
         for (i, raw) in lines_of(data).enumerate() {
             let line = first_line + i as u64;
             let builder = &mut self.builder;
@@ -367,6 +368,7 @@ mod tests {
         Member {
             source: source.into(),
             server: Some("srv".into()),
+            warning: None,
         }
     }
 

@@ -537,10 +537,7 @@ fn produce(
 
 /// Fatal errors belong to no member.
 fn no_member() -> Arc<Member> {
-    Arc::new(Member {
-        source: String::new(),
-        server: None,
-    })
+    Arc::new(Member::default())
 }
 
 pub(crate) fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {

@@ -52,6 +52,9 @@ pub struct BatchBuilder {
     side: Parser,
     /// The row's warnings, reused.
     warnings: Warnings,
+    /// A warning for every row appended until changed: their member failed a check of its data
+    /// (set per member by the decoder; see `input::archive::read_member_bytes`).
+    member_warning: Option<&'static str>,
     /// JSON text being written, reused.
     text: String,
     rows: usize,
@@ -299,6 +302,7 @@ impl BatchBuilder {
             reads_payload,
             side: Parser::default(),
             warnings: Warnings::default(),
+            member_warning: None,
             text: String::new(),
             rows: 0,
         }
@@ -310,6 +314,11 @@ impl BatchBuilder {
 
     pub fn is_empty(&self) -> bool {
         self.rows == 0
+    }
+
+    /// The warning the next rows carry last (their member's data failed a check), or none.
+    pub fn set_member_warning(&mut self, warning: Option<&'static str>) {
+        self.member_warning = warning;
     }
 
     pub fn append(&mut self, source: &str, server: Option<&str>, line: u64, rec: &Record) {
@@ -326,6 +335,7 @@ impl BatchBuilder {
             reads_payload,
             side,
             warnings,
+            member_warning,
             text,
             ..
         } = self;
@@ -512,6 +522,9 @@ impl BatchBuilder {
                     },
                 },
                 Fill::Warnings => {
+                    if let Some(m) = *member_warning {
+                        w.push(Warning::MemberDamaged(m));
+                    }
                     if w.is_empty() {
                         b.null();
                         continue;

@@ -1,24 +1,28 @@
 //! One input → its members → pieces of lines. Tar archives are walked member by member
-//! (GNU long names and PAX headers by the `tar` crate); every member and the outer stream are
-//! gunzipped when their magic bytes say gzip. Damage ends a member with one event; rows before
-//! it are already handed on.
+//! (`untar`); every member and the outer stream are gunzipped when their magic bytes say gzip
+//! (`gz`). Damage gives one event; rows before it are already handed on, and reading goes on
+//! after it wherever the stream allows: at the next tar header, at the next gzip member.
 
+use std::collections::VecDeque;
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
-use tar::EntryType;
-
 use super::decompress::{binary_kind, is_gzip, is_tar, maybe_gunzip, peek, GZIP_MAGIC};
+use super::gz::{gz_damage, DamageKind, GzMembers};
 use super::lines::{split_lines, Piece, SplitLimits};
 use super::source::Input;
+use super::untar::{Next, TarWalker};
 use crate::error::Error;
 
 /// Where rows come from: `source` and `server` columns.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq, Default)]
 pub struct Member {
     pub source: String,
     pub server: Option<String>,
+    /// A warning for every row (the member's data failed its checks before any row was
+    /// handed out: see `read_member_bytes`).
+    pub warning: Option<&'static str>,
 }
 
 /// What reading an input hands on, in order.
@@ -80,8 +84,19 @@ pub struct Reading {
     pub error: Option<io::Error>,
 }
 
+/// A gzipped tar member read whole is inflated whole first when it inflates to at most this
+/// many bytes, so that a failed checksum is known before any of its rows is handed out. Larger
+/// ones stream (and their rows before the failure carry no warning).
+pub const INFLATE_WHOLE_LIMIT: usize = 32 << 20;
+
+/// The warning of rows from gzip data that failed its checks.
+pub const FAILED_CHECKSUM: &str = "member failed its checksum";
+pub const CORRUPT_DATA: &str = "member's compressed data is corrupt";
+
 /// Reads a member that the producer read whole: exactly as `read_member` would have read it
-/// from the archive, the same damage at the same place.
+/// from the archive, the same damage at the same place. When it inflates whole within
+/// `INFLATE_WHOLE_LIMIT`, the rows of a gzip member whose checksum fails (or whose deflate
+/// data is corrupt) get a warning saying so.
 pub fn read_member_bytes(
     reading: Reading,
     member: Arc<Member>,
@@ -90,8 +105,130 @@ pub fn read_member_bytes(
     emit: &mut dyn FnMut(Event) -> bool,
 ) -> bool {
     // Only gzipped members are read whole (see `read_tar`), so this is an inflating read.
+    let hint = size_hint(&reading.data);
     let reader = io::Cursor::new(reading.data).chain(FailAtEnd(reading.error));
-    read_member(Box::new(reader), member, counters, limits, emit)
+    let mut gz = GzMembers::new(Cancellable {
+        inner: reader,
+        cancel: &counters.cancel,
+    });
+    let mut data = Vec::with_capacity(hint.min(INFLATE_WHOLE_LIMIT + 1));
+    let mut breaks = VecDeque::new();
+    let mut verdicts = vec![];
+    let whole = loop {
+        if data.len() > INFLATE_WHOLE_LIMIT {
+            break false;
+        }
+        let len = data.len();
+        let want = (INFLATE_WHOLE_LIMIT + 1 - len).min(256 * 1024);
+        data.resize(len + want, 0);
+        match gz.read(&mut data[len..]) {
+            Ok(0) => {
+                data.truncate(len);
+                break true;
+            }
+            Ok(n) => data.truncate(len + n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => data.truncate(len),
+            Err(e) => {
+                data.truncate(len);
+                let damage = gz_damage(&e);
+                let resumed = damage.is_some_and(|d| d.resumed);
+                let verdict = damage.and_then(|d| match d.kind {
+                    DamageKind::Checksum => Some(FAILED_CHECKSUM),
+                    DamageKind::Corrupt => Some(CORRUPT_DATA),
+                    DamageKind::Truncated | DamageKind::NotGzip => None,
+                });
+                if verdict.is_some() {
+                    // Only the failed gzip member's rows: a segment starts at the line
+                    // holding its first byte (the earlier members' rows stay unflagged).
+                    let began = len.saturating_sub(gz.member_out() as usize);
+                    let line_start = memchr::memrchr(b'\n', &data[..began]).map_or(0, |i| i + 1);
+                    let segment_start = breaks.back().map_or(0, |(at, _)| *at);
+                    if line_start > segment_start {
+                        breaks.push_back((line_start, segment_end()));
+                        verdicts.push(None);
+                    }
+                }
+                verdicts.push(verdict);
+                breaks.push_back((len, e));
+                if !resumed {
+                    break true;
+                }
+            }
+        }
+    };
+    if !whole {
+        // Too big to hold: what was inflated, then the rest as it streams, no warnings.
+        verdicts.clear();
+    }
+    let replay = Recorded {
+        data,
+        pos: 0,
+        breaks,
+        rest: (!whole).then_some(gz),
+    };
+    read_decoded(Box::new(replay), member, counters, limits, &verdicts, emit)
+}
+
+/// Ends a segment of a member at a line boundary, without damage (see `read_member_bytes`).
+#[derive(Debug)]
+struct SegmentEnd;
+
+impl std::fmt::Display for SegmentEnd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the end of a segment")
+    }
+}
+
+impl std::error::Error for SegmentEnd {}
+
+fn segment_end() -> io::Error {
+    io::Error::other(SegmentEnd)
+}
+
+fn is_segment_end(e: &io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<SegmentEnd>())
+}
+
+/// The decompressed size a gzip stream's last trailer gives (modulo 4 GiB), to size a buffer.
+fn size_hint(gzip: &[u8]) -> usize {
+    match gzip.len().checked_sub(4) {
+        Some(at) if gzip.len() >= 18 => {
+            u32::from_le_bytes(gzip[at..].try_into().expect("4 bytes")) as usize
+        }
+        _ => 0,
+    }
+}
+
+/// Decompressed bytes with the read errors met at their places, then (when the whole did not
+/// fit) the rest of the stream.
+struct Recorded<R> {
+    data: Vec<u8>,
+    pos: usize,
+    breaks: VecDeque<(usize, io::Error)>,
+    rest: Option<R>,
+}
+
+impl<R: Read> Read for Recorded<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let until = match self.breaks.front() {
+            Some((at, _)) if *at == self.pos => {
+                let (_, e) = self.breaks.pop_front().expect("a break");
+                return Err(e);
+            }
+            Some((at, _)) => *at,
+            None => self.data.len(),
+        };
+        let n = (until - self.pos).min(out.len());
+        if n > 0 || out.is_empty() {
+            out[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+            self.pos += n;
+            return Ok(n);
+        }
+        match &mut self.rest {
+            Some(rest) => rest.read(out),
+            None => Ok(0),
+        }
+    }
 }
 
 /// Gives `Ok(0)`, or once the error it holds.
@@ -124,6 +261,7 @@ pub fn read_input(
     let whole = Arc::new(Member {
         source: name.clone(),
         server,
+        warning: None,
     });
     let outer = match maybe_gunzip(reader).and_then(|r| peek(r, SNIFF)) {
         Ok((head, r)) if is_tar(&head) => {
@@ -149,7 +287,8 @@ fn corrupt(member: &Arc<Member>, line: u64, e: &io::Error, offset: u64) -> Event
     }
 }
 
-/// Reads one member's lines (a tar member arrives wrapped in `Sized`, so a cut archive is damage).
+/// Reads one member's lines, gunzipping it when it is gzip (a tar member's data reports a
+/// cut archive as an error, so that is damage too).
 fn read_member(
     reader: Box<dyn Read + '_>,
     member: Arc<Member>,
@@ -157,11 +296,32 @@ fn read_member(
     limits: SplitLimits,
     emit: &mut dyn FnMut(Event) -> bool,
 ) -> bool {
+    match maybe_gunzip(reader) {
+        Ok(decoded) => read_decoded(decoded, member, counters, limits, &[], emit),
+        Err(e) => {
+            counters.members.fetch_add(1, Ordering::Relaxed);
+            emit(Event::Member(member.clone())) && emit(damage(&member, 1, e, 0))
+        }
+    }
+}
+
+/// Reads one member's decompressed lines. Gzip damage that reading resumed after splits them
+/// into segments: the damage is one reject numbered as the next line, and the lines after it
+/// go on from there (a `SegmentEnd` splits them at a line boundary without damage).
+/// `verdicts[i]` is the warning for the rows of segment `i`, if any.
+fn read_decoded(
+    decoded: Box<dyn Read + '_>,
+    member: Arc<Member>,
+    counters: &Counters,
+    limits: SplitLimits,
+    verdicts: &[Option<&'static str>],
+    emit: &mut dyn FnMut(Event) -> bool,
+) -> bool {
     counters.members.fetch_add(1, Ordering::Relaxed);
     if !emit(Event::Member(member.clone())) {
         return false;
     }
-    let (head, body) = match maybe_gunzip(reader).and_then(|r| peek(r, SNIFF)) {
+    let (head, body) = match peek(decoded, SNIFF) {
         Ok(x) => x,
         Err(e) => return emit(damage(&member, 1, e, 0)),
     };
@@ -177,16 +337,62 @@ fn read_member(
             return false;
         }
     }
-    let end = split_lines(&mut body, limits, &mut |piece| {
-        emit(Event::Piece(member.clone(), piece))
-    });
-    counters.bytes_out.fetch_add(end.bytes, Ordering::Relaxed);
-    if end.stopped {
-        return false;
+    let (mut lines_before, mut bytes) = (0u64, 0u64);
+    for segment in 0.. {
+        let rows_of = match verdicts.get(segment).copied().flatten() {
+            Some(warning) => Arc::new(Member {
+                source: member.source.clone(),
+                server: member.server.clone(),
+                warning: Some(warning),
+            }),
+            None => member.clone(),
+        };
+        let end = split_lines(&mut body, limits, &mut |piece| {
+            emit(Event::Piece(rows_of.clone(), renumber(piece, lines_before)))
+        });
+        counters.bytes_out.fetch_add(end.bytes, Ordering::Relaxed);
+        bytes += end.bytes;
+        if end.stopped {
+            return false;
+        }
+        let Some(e) = end.error else {
+            return true;
+        };
+        if is_segment_end(&e) {
+            // At a line boundary: nothing lost, the lines go on.
+            lines_before += end.lines;
+            continue;
+        }
+        let line = lines_before + end.lines + 1;
+        let resumed = gz_damage(&e).is_some_and(|d| d.resumed);
+        if !emit(damage(&member, line, e, bytes)) {
+            return false;
+        }
+        if !resumed {
+            return true;
+        }
+        lines_before = line;
     }
-    match end.error {
-        Some(e) => emit(damage(&member, end.lines + 1, e, end.bytes)),
-        None => true,
+    unreachable!("the segments end")
+}
+
+/// A piece of a segment, numbered within the member.
+fn renumber(piece: Piece, lines_before: u64) -> Piece {
+    match piece {
+        Piece::Lines {
+            first_line,
+            count,
+            data,
+        } => Piece::Lines {
+            first_line: first_line + lines_before,
+            count,
+            data,
+        },
+        Piece::LongLine { line, len, head } => Piece::LongLine {
+            line: line + lines_before,
+            len,
+            head,
+        },
     }
 }
 
@@ -197,22 +403,6 @@ fn damage(member: &Arc<Member>, line: u64, e: io::Error, offset: u64) -> Event {
         return Event::Failed(Error::Io(member.source.clone(), e));
     }
     corrupt(member, line, &e, offset)
-}
-
-/// Notes when the stream under a tar archive fails or ends.
-struct EndWatch<R> {
-    inner: R,
-    ended: Arc<AtomicBool>,
-}
-
-impl<R: Read> Read for EndWatch<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let r = self.inner.read(buf);
-        if !buf.is_empty() && !matches!(r, Ok(n) if n > 0) {
-            self.ended.store(true, Ordering::Relaxed);
-        }
-        r
-    }
 }
 
 /// Marks errors of the underlying source, as opposed to damage found while decoding it.
@@ -227,37 +417,13 @@ impl std::fmt::Display for SourceError {
 
 impl std::error::Error for SourceError {}
 
-/// A tar member's data: reaching the end before the size its header declared is an error,
-/// so a cut archive is damage like a cut gzip stream (and its partial last line is dropped).
-struct Sized<R> {
-    inner: R,
-    read: u64,
-    size: u64,
-}
-
-impl<R: Read> Read for Sized<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.read += n as u64;
-        if n == 0 && !buf.is_empty() && self.read < self.size {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                format!(
-                    "archive ends inside the member ({} of {} bytes)",
-                    self.read, self.size
-                ),
-            ));
-        }
-        Ok(n)
-    }
-}
-
 fn server_of(path: &str) -> Option<String> {
     let mut parts = path.split('/').filter(|p| !p.is_empty() && *p != ".");
     let first = parts.next()?;
     parts.next().map(|_| first.to_string())
 }
 
+/// Walks a tar archive's members (see `untar`: damage is skipped over, one reject per span).
 fn read_tar(
     reader: Box<dyn Read + '_>,
     archive_name: &str,
@@ -266,98 +432,125 @@ fn read_tar(
     whole_limit: u64,
     emit: &mut dyn FnMut(Event) -> bool,
 ) -> bool {
-    let outer_ended = Arc::new(AtomicBool::new(false));
-    let reader = Box::new(EndWatch {
+    let mut walker = TarWalker::new(Cancellable {
         inner: reader,
-        ended: outer_ended.clone(),
+        cancel: &counters.cancel,
     });
-    let mut archive = tar::Archive::new(reader);
-    let entries = match archive.entries() {
-        Ok(e) => e,
-        Err(e) => return emit(archive_damage(archive_name, &e, 0)),
-    };
-    let mut last_member_failed = false;
-    // Where the next header starts (decompressed archive bytes), for the damage message.
-    let mut next_header = 0u64;
-    for entry in entries {
-        let entry = match entry {
-            Ok(e) => e,
-            // The archive itself is damaged past here. When a member already reported the
-            // damage that ended the stream (a cut .tar.gz), that one reject says it all.
-            Err(e) => {
-                let same_damage = last_member_failed && outer_ended.load(Ordering::Relaxed);
-                return same_damage || emit(archive_damage(archive_name, &e, next_header));
+    // The last entry's name, and a skipped span whose reject waits for the name after it.
+    let mut last: Option<String> = None;
+    let mut skipped: Option<Skipped> = None;
+    loop {
+        let entry = match walker.next_entry() {
+            Next::Entry(entry) => entry,
+            Next::End => {
+                if let Some(s) = skipped.take() {
+                    emit(s.event(archive_name, last.as_deref(), None));
+                }
+                break;
+            }
+            Next::Fatal { message, at } => {
+                let keep_going = match skipped.take() {
+                    Some(s) => emit(s.event(archive_name, last.as_deref(), None)),
+                    None => true,
+                };
+                if keep_going {
+                    emit(archive_damage(archive_name, &message, at));
+                }
+                break;
+            }
+            Next::SourceFailed(e) => {
+                return emit(Event::Failed(Error::Io(archive_name.to_string(), e)));
+            }
+            Next::Skipped { cause, from, to } => {
+                let to = to.unwrap_or_else(|| walker.at());
+                // Damage right after damage is one span.
+                match &mut skipped {
+                    Some(s) => s.to = to,
+                    None => skipped = Some(Skipped { cause, from, to }),
+                }
+                continue;
             }
         };
-        next_header = entry.raw_file_position() + entry.size().div_ceil(512) * 512;
-        if !matches!(
-            entry.header().entry_type(),
-            EntryType::Regular | EntryType::Continuous
-        ) {
+        if let Some(s) = skipped.take() {
+            if !emit(s.event(archive_name, last.as_deref(), Some(&entry.name))) {
+                return false;
+            }
+        }
+        last = Some(entry.name.clone());
+        if !entry.regular {
             continue;
         }
-        let path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-        let declared = entry.size();
+        let declared = entry.size;
         let member = Arc::new(Member {
-            server: server_of(&path),
-            source: path,
+            server: server_of(&entry.name),
+            source: entry.name,
+            warning: None,
         });
-        let mut sized = Sized {
-            inner: entry,
-            read: 0,
-            size: declared,
-        };
+        let mut data = walker.data();
         // Whole-member reading pays off for gzip (members inflate in parallel); plain members
         // are split by this thread as they stream, which costs no extra copy.
         let mut head = Vec::with_capacity(GZIP_MAGIC.len());
-        let head_error = (&mut sized)
+        let head_error = (&mut data)
             .take(GZIP_MAGIC.len() as u64)
             .read_to_end(&mut head)
             .err();
         if whole_limit > 0 && declared <= whole_limit && head_error.is_none() && is_gzip(&head) {
-            let mut data = Vec::with_capacity(declared as usize);
-            data.extend_from_slice(&head);
-            // On an error, `data` keeps the bytes before it, and the member's reader meets
+            let mut bytes = Vec::with_capacity(declared as usize);
+            bytes.extend_from_slice(&head);
+            // On an error, `bytes` keeps what came before it, and the member's reader meets
             // the error after them.
-            let error = sized.read_to_end(&mut data).err();
-            last_member_failed = error.is_some();
-            if !emit(Event::Whole(member, Reading { data, error })) {
+            let error = data.read_to_end(&mut bytes).err();
+            if !emit(Event::Whole(member, Reading { data: bytes, error })) {
                 return false;
             }
             continue;
         }
         let rest = io::Cursor::new(head)
             .chain(FailAtEnd(head_error))
-            .chain(sized);
-        let mut failed = false;
-        let keep_going = read_member(Box::new(rest), member, counters, limits, &mut |ev| {
-            failed |= matches!(ev, Event::Corrupt { .. });
-            emit(ev)
-        });
-        if !keep_going {
+            .chain(data);
+        if !read_member(Box::new(rest), member, counters, limits, emit) {
             return false;
         }
-        last_member_failed = failed;
     }
     // Past the end-of-archive blocks: read the padding too, so `bytes_in` is the whole input.
-    let mut rest = Cancellable {
-        inner: archive.into_inner(),
-        cancel: &counters.cancel,
-    };
-    let _ = io::copy(&mut rest, &mut io::sink());
+    walker.drain();
     true
 }
 
-fn archive_damage(archive_name: &str, e: &io::Error, offset: u64) -> Event {
+/// A damaged span of a tar archive that was skipped.
+struct Skipped {
+    cause: String,
+    from: u64,
+    to: u64,
+}
+
+impl Skipped {
+    fn event(self, archive_name: &str, before: Option<&str>, after: Option<&str>) -> Event {
+        let before = before.map_or("at the start of the archive".into(), |n| {
+            format!("after {n}")
+        });
+        let after = after.map_or("up to the end of the archive".into(), |n| {
+            format!("before {n}")
+        });
+        let what = format!(
+            "{}; skipped bytes {}..{} {before}, {after}",
+            self.cause, self.from, self.to
+        );
+        archive_damage(archive_name, &what, self.from)
+    }
+}
+
+fn archive_damage(archive_name: &str, what: &str, offset: u64) -> Event {
     let member = Arc::new(Member {
         source: archive_name.to_string(),
         server: None,
+        warning: None,
     });
     Event::Corrupt {
         member,
         line: 1,
         message: format!(
-            "corrupt archive {archive_name}: {e} (at decompressed byte {offset} of the archive)"
+            "corrupt archive {archive_name}: {what} (at decompressed byte {offset} of the archive)"
         ),
     }
 }

@@ -2,7 +2,7 @@
 
 use std::io::{self, Cursor, Read};
 
-use flate2::read::MultiGzDecoder;
+use super::gz::GzMembers;
 
 pub const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
@@ -70,17 +70,12 @@ pub fn is_tar(head: &[u8]) -> bool {
     head.len() >= 262 && &head[257..262] == b"ustar"
 }
 
-/// The decompressed stream: gzip is unwrapped (all concatenated members), anything else
-/// passes through.
+/// The decompressed stream: gzip is unwrapped (all concatenated members, resuming after a
+/// damaged one: see `gz`), anything else passes through.
 pub fn maybe_gunzip<'a>(reader: Box<dyn Read + 'a>) -> io::Result<Box<dyn Read + 'a>> {
     let (head, reader) = peek(reader, 2)?;
     Ok(if is_gzip(&head) {
-        // The buffer is zeroed once per member (std's default `read_buf`): 256 KiB of it was
-        // most of the cost of a small gzipped member; 64 KiB reads as fast on big ones.
-        Box::new(MultiGzDecoder::new(io::BufReader::with_capacity(
-            64 * 1024,
-            reader,
-        )))
+        Box::new(GzMembers::new(reader))
     } else {
         reader
     })

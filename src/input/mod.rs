@@ -2,5 +2,7 @@
 
 pub mod archive;
 pub mod decompress;
+pub mod gz;
 pub mod lines;
 pub mod source;
+pub mod untar;

@@ -75,12 +75,16 @@ pub enum Warning {
     EventUndecodable,
     /// A `correct_map` entry that is not an object was skipped.
     CorrectMapEntryNotObject,
+    /// The row's member failed a check of its data (a gzip checksum): the text is the input
+    /// stage's (`input::archive::FAILED_CHECKSUM`, ...), on every row of that member.
+    MemberDamaged(&'static str),
 }
 
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Warning::NulStripped => f.write_str("nul bytes stripped"),
+            Warning::MemberDamaged(text) => f.write_str(text),
             Warning::InvalidUtf8 => f.write_str("invalid utf-8 replaced"),
             Warning::PrefixStripped { bytes } => write!(f, "prefix stripped: {bytes} bytes"),
             Warning::TimeUnparseable => f.write_str("time: unparseable"),

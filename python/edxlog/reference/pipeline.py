@@ -1,17 +1,17 @@
 """The reference's one-thread pipeline: inputs -> members -> lines -> rows, with every line
 accounted for (src/pipeline.rs, without the threads).
 
-Damage ends a member with one reject (counted as a line) and keeps the rows before it; with
+Damage is one reject (counted as a line) and keeps the rows before it; reading goes on after
+it where the stream allows (a later gzip member, the next tar header: contract §1a). With
 ``on_error="raise"`` it, and a member that is not a log, is an ArchiveError instead.
 """
 
 from __future__ import annotations
 
 import contextlib
-import tarfile
 
 from .accounting import Accounting
-from .input.archive import MEMBER_ERRORS, Damage, describe_damage, members
+from .input.archive import MEMBER_ERRORS, Damage, SegmentEnd, describe_damage, is_resumed, members
 from .input.counting import CountingStream
 from .input.decompress import SNIFF_BYTES, binary_kind
 from .input.lines import LongLine, physical_lines
@@ -58,27 +58,33 @@ class Pipeline:
         if self._raise_on_damage:
             _refuse_binary_member(member)
         line_no = 0
-        try:
-            for line in physical_lines(member.stream, self._max_line_bytes):
+        # Gzip damage that reading resumed after splits a member into segments: the damage is
+        # one reject numbered as the next line, and the lines after it go on from there.
+        for verdict in _segment_verdicts(member):
+            try:
+                for line in physical_lines(member.stream, self._max_line_bytes):
+                    line_no += 1
+                    row = self._account_line(line, member, line_no, verdict)
+                    if row is not None:
+                        yield row
+                return
+            except SegmentEnd:
+                continue  # at a line boundary: nothing lost, the lines go on
+            except MEMBER_ERRORS as exc:
+                # Rows before the damage are kept; an unterminated fragment at the damage is
+                # not a line (Choice: it is dropped, its number goes to the damage reject).
+                self._damage_reject(
+                    inp, member.source, line_no,
+                    f"corrupt member {member.source}: {describe_damage(exc)} "
+                    f"(at decompressed byte {member.stream.count})",
+                )
                 line_no += 1
-                row = self._account_line(line, member, line_no)
-                if row is not None:
-                    yield row
-        except MEMBER_ERRORS as exc:
-            # Rows before the damage are kept; an unterminated fragment at the damage is not
-            # a line (Choice: it is dropped, its number goes to the damage reject below).
-            outer_failure = member.outer_failure()
-            member.damage = exc
-            member.damage_is_fatal = outer_failure is not None or isinstance(exc, tarfile.TarError)
-            reason = describe_damage(outer_failure or exc)
-            self._damage_reject(
-                inp, member.source, line_no,
-                f"corrupt member {member.source}: {reason} "
-                f"(at decompressed byte {member.stream.count})",
-            )
+                if not is_resumed(exc):
+                    return
 
-    def _account_line(self, line, member, line_no):
-        """Count one physical line; its row (a tuple in column order) if it is one, else None."""
+    def _account_line(self, line, member, line_no, verdict=None):
+        """Count one physical line; its row (a tuple in column order) if it is one, else None.
+        ``verdict``: a warning every row of this part of the member gets (archive.WARNINGS)."""
         stats = self._stats
         stats["lines"] += 1
         if isinstance(line, LongLine):
@@ -91,6 +97,8 @@ class Pipeline:
             record["source"] = member.source
             record["server"] = member.server
             record["line"] = line_no
+            if verdict is not None:
+                record["warnings"] = (record.get("warnings") or []) + [verdict]
             # A column the reference does not know (added to SCHEMA later) is null,
             # which the differential test then reports.
             return tuple([record.get(name) for name in self._names])
@@ -120,3 +128,10 @@ def _refuse_binary_member(member):
         from edxlog import ArchiveError
 
         raise ArchiveError(f"{member.source} is not a tracking log: it looks like {kind}")
+
+
+def _segment_verdicts(member):
+    """The warning for each segment's rows (None after the known ones), endlessly."""
+    yield from member.verdicts
+    while True:
+        yield None

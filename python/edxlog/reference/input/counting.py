@@ -60,7 +60,9 @@ class CountingStream:
             data, self._buffer = self._buffer[:n], self._buffer[n:]
             return data
         if self._deferred is not None:
-            raise self._deferred
+            # Raised once: reading may go on after it (a later gzip member, gz.py).
+            deferred, self._deferred = self._deferred, None
+            raise deferred
         if n is None or n < 0:
             parts = []
             while True:

@@ -4,9 +4,8 @@ and members that are not text lines at all (src/input/decompress.rs).
 
 from __future__ import annotations
 
-import gzip
-
 from .counting import CountingStream
+from .gz import GzMembers
 
 GZIP_MAGIC = b"\x1f\x8b"
 # Bytes looked at to tell a tar archive (its first header) and a binary member.
@@ -15,12 +14,11 @@ SNIFF_BYTES = 4096
 
 
 def decompressed(stream: CountingStream) -> CountingStream:
-    """The stream itself, or its gzip decompression when it starts with 1f 8b (any name).
-
-    gzip.GzipFile reads concatenated (multi-member, pigz) gzip whole.
+    """The stream itself, or its gzip decompression when it starts with 1f 8b (any name):
+    every concatenated (multi-member, pigz) member, resuming after a damaged one (gz.py).
     """
     if stream.peek(2) == GZIP_MAGIC:
-        return CountingStream(gzip.GzipFile(fileobj=stream, mode="rb"))
+        return CountingStream(GzMembers(stream))
     return stream
 
 
