@@ -15,7 +15,7 @@
 //!
 //! let plan = Plan::new(&Options::default()).unwrap();
 //! let mut decoder = Decoder::new(plan.into());
-//! let member = Member { source: "a.log".into(), server: None };
+//! let member = Member { source: "a.log".into(), ..Member::default() };
 //! decoder.push_bytes(&member, b"{\"username\":\"u\"}\nnot json\n");
 //! decoder.flush();
 //! let out = decoder.take().unwrap();
