@@ -290,6 +290,14 @@ impl Decoder {
         self.end_batch();
     }
 
+    /// Drops the buffers kept for the next batch (an idle worker's memory); the next rows
+    /// start small ones. Only between batches: the batch being built is kept.
+    pub fn release_buffers(&mut self) {
+        if self.builder.is_empty() {
+            self.builder = BatchBuilder::default();
+        }
+    }
+
     /// The next finished output, oldest first.
     pub fn take(&mut self) -> Option<Output> {
         self.ready.pop_front()

@@ -54,6 +54,9 @@ const FIRST_ITEM: usize = 256 << 10;
 /// all taken) at most: the memory of a read, for any number of threads.
 pub const IN_FLIGHT_BYTES: u64 = 128 << 20;
 
+/// The estimated cost of a full work item: its text and the batches it makes.
+const ITEM_COST: u64 = CHUNK_BYTES as u64 * (1 + BATCH_PER_TEXT);
+
 /// Batches a worker may have made of one item that the consumer has not taken yet.
 const RESULTS_AHEAD: usize = 2;
 
@@ -228,10 +231,13 @@ impl Pipeline {
     pub fn start_tuned(specs: Vec<Spec>, options: Options, tuning: Tuning) -> Result<Pipeline> {
         let plan = Arc::new(Plan::new(&options)?);
         let inputs = expand(specs)?;
+        // No more workers than the budget keeps busy: the others would only wait for room,
+        // each holding its own buffers (and, with glibc, its own malloc arena).
+        let busy = (tuning.in_flight_bytes / ITEM_COST).max(1) as usize;
         let workers = options
             .threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-            .max(1);
+            .clamp(1, busy);
         let shared = Arc::new(Shared {
             rejects: Mutex::new(Some(RejectLog::new(options.max_rejects))),
             rejects_full: AtomicBool::new(options.max_rejects == 0),
@@ -550,7 +556,19 @@ pub(crate) fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
 /// A parse worker: work → batches, until the producer is done or the consumer is gone.
 fn work(rx: &Receiver<Work>, config: &WorkerConfig, shared: &Shared) {
     let mut decoder = Decoder::new(config.plan.clone());
-    for w in rx.iter() {
+    loop {
+        let w = match rx.try_recv() {
+            Ok(w) => w,
+            Err(_) => {
+                // Idle: give back the builders' buffers (sized for the last batch) while
+                // waiting, so idle workers hold no memory.
+                decoder.release_buffers();
+                match rx.recv() {
+                    Ok(w) => w,
+                    Err(_) => return,
+                }
+            }
+        };
         let out = w.out.clone();
         let outcome = catch_unwind(AssertUnwindSafe(|| run(w, &mut decoder, config, shared)));
         if let Err(panic) = outcome {
