@@ -294,7 +294,7 @@ impl Decoder {
     /// start small ones. Only between batches: the batch being built is kept.
     pub fn release_buffers(&mut self) {
         if self.builder.is_empty() {
-            self.builder = BatchBuilder::default();
+            self.builder = BatchBuilder::new(self.plan.projection.as_deref());
         }
     }
 
@@ -395,6 +395,55 @@ mod tests {
             .as_any()
             .downcast_ref::<T>()
             .unwrap()
+    }
+
+    #[test]
+    fn released_buffers_keep_the_projection() {
+        let options = Options {
+            columns: Some(vec!["username".into(), "line".into()]),
+            ..Options::default()
+        };
+        let mut d = decoder(options);
+        d.push_bytes(&member("a.log"), b"{\"username\":\"u\"}\n");
+        d.flush();
+        d.release_buffers();
+        d.push_bytes(&member("b.log"), b"{\"username\":\"v\"}\n");
+        for out in outputs(&mut d) {
+            let names: Vec<_> = out
+                .batch
+                .unwrap()
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .collect();
+            assert_eq!(names, ["username", "line"]);
+        }
+    }
+
+    #[test]
+    fn damaged_members_warn_on_their_own_rows_only() {
+        let mut d = decoder(Options::default());
+        d.push_bytes(&member("ok.log"), b"{\"username\":\"a\"}\n");
+        let damaged = Member {
+            warning: Some("member failed its checksum"),
+            ..member("bad.log")
+        };
+        d.push_bytes(&damaged, b"{\"username\":\"b\"}\n");
+        d.push_bytes(&member("ok2.log"), b"{\"username\":\"c\"}\n");
+        let outs = outputs(&mut d);
+        assert_eq!(outs.len(), 1);
+        let b = outs[0].batch.as_ref().unwrap();
+        let warnings = b.column_by_name("warnings").unwrap();
+        assert_eq!(b.num_rows(), 3);
+        assert!(warnings.is_null(0) && warnings.is_null(2));
+        let list = warnings
+            .as_any()
+            .downcast_ref::<arrow_array::ListArray>()
+            .unwrap();
+        let row = list.value(1);
+        let texts = row.as_any().downcast_ref::<StringArray>().unwrap();
+        assert_eq!(texts.value(0), "member failed its checksum");
     }
 
     #[test]

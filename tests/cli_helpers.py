@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.dataset as pads
+from conftest import make_tar
 
 ORDER = [("source", "ascending"), ("line", "ascending")]
 
@@ -51,13 +51,7 @@ def members_of(tar_path: Path) -> dict[str, bytes]:
 
 
 def pack(path: Path, members: dict[str, bytes], *, gz: bool = False) -> Path:
-    with tarfile.open(path, "w:gz" if gz else "w", format=tarfile.GNU_FORMAT) as tar:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            info.mtime = 0
-            tar.addfile(info, io.BytesIO(data))
-    return path
+    return make_tar(path, members, compress=gz)
 
 
 def read_dataset(root: Path, *, hive: bool = True) -> pa.Table:
