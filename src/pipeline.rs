@@ -33,7 +33,9 @@ use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender};
 use crate::accounting::{Reject, Stats};
 use crate::decode::{Decoder, Output, Plan, RejectLog};
 use crate::error::{Error, Result};
-use crate::input::archive::{read_input, read_member_bytes, Counters, Event, Member, Reading};
+use crate::input::archive::{
+    read_input, read_member_bytes, Counters, Event, Member, Reading, INFLATE_WHOLE_LIMIT,
+};
 use crate::input::lines::{Piece, SplitLimits};
 use crate::input::source::{expand, Input, Spec};
 pub use crate::options::{OnError, Options};
@@ -124,7 +126,9 @@ impl Job {
     /// Bytes the job holds until a worker is done with it.
     fn held_bytes(&self) -> usize {
         match self {
-            Job::Whole(r) => r.data.len(),
+            // The compressed bytes, and the text inflated whole before it is split (so that a
+            // failed checksum is known before any row is handed out; `INFLATE_WHOLE_LIMIT`).
+            Job::Whole(r) => r.data.len() + self.text_bytes().min(INFLATE_WHOLE_LIMIT + 1),
             _ => self.text_bytes(),
         }
     }

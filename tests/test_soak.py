@@ -53,7 +53,7 @@ _out["member_rejects"] = sorted({{r["source"] for r in rejects if r["error"].sta
 
 def _base_members(tmp_path):
     """(name, stored bytes, rows the generator counts) of generated base exports: small
-    members (inflated whole by workers) and a big one (over the 32 MiB inflate-whole limit, so
+    members (inflated whole by workers) and a big one (over the 8 MiB inflate-whole limit, so
     its worker streams it)."""
     from edxlog import synth
 

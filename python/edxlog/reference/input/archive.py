@@ -20,7 +20,7 @@ MEMBER_ERRORS = (EOFError, OSError, zlib.error)
 # they inflate to at most INFLATE_WHOLE_LIMIT bytes: a failed check is then known before any of
 # their rows (pipeline.rs WHOLE_MEMBER_LIMIT, archive.rs INFLATE_WHOLE_LIMIT).
 WHOLE_MEMBER_LIMIT = 16 << 20
-INFLATE_WHOLE_LIMIT = 32 << 20
+INFLATE_WHOLE_LIMIT = 8 << 20
 
 # The warning of rows from gzip data that failed its checks (archive.rs).
 WARNINGS = {CHECKSUM: "member failed its checksum", CORRUPT: "member's compressed data is corrupt"}
