@@ -358,7 +358,6 @@ pub fn archive(data: &[u8]) {
     // reading did not resume after has ended it.
     let mut current: Option<(Arc<Member>, u64, bool)> = None;
     let mut members = 0u64;
-    let mut archive_damage = 0u64;
     let mut last_archive_damage_at = None;
     // Whole-member reading (0 turns it off) is fuzzed through the `pipeline` target.
     let finished = read_input(input, &counters, LIMITS, 0, &mut |event| {
@@ -411,7 +410,8 @@ pub fn archive(data: &[u8]) {
                     }
                     _ => {
                         // Damage of the tar archive itself: one reject per damaged span, at
-                        // increasing offsets.
+                        // strictly increasing offsets (decompressed: a small .tar.gz can hold
+                        // many), so spans never overlap.
                         assert_eq!(line, 1);
                         assert_eq!(member.source, "fuzz.bin");
                         let at: u64 = message
@@ -422,7 +422,6 @@ pub fn archive(data: &[u8]) {
                             .expect("an archive damage names its offset");
                         assert!(last_archive_damage_at < Some(at), "{message}");
                         last_archive_damage_at = Some(at);
-                        archive_damage += 1;
                     }
                 }
             }
@@ -439,10 +438,6 @@ pub fn archive(data: &[u8]) {
         true
     });
     assert!(finished, "nobody asked to stop");
-    assert!(
-        archive_damage <= data.len() as u64 / 512 + 1,
-        "damaged spans do not overlap"
-    );
     assert_eq!(counters.members.load(Ordering::Relaxed), members);
     assert!(counters.bytes_in.load(Ordering::Relaxed) <= data.len() as u64);
 }
