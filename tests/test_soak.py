@@ -151,7 +151,7 @@ def test_soak_a_big_damaged_export(tmp_path):
           f" {len(expected)} members ({sum(v is None or v == 'lost' for v in expected.values())}"
           f" damaged, {between} damaged places between members); built in {built:.0f} s, read in"
           f" {out['seconds']:.0f} s; rows {s['rows']:,}, rejects {s['rejects']:,} ({s['rejects_dropped']:,}"
-          f" not kept in detail), blank {s['blank']:,}; peak RSS {out['hwm_mb']:.0f} MB (VmHWM)", flush=True)
+          f" not kept in detail), blank {s['blank']:,}; peak RSS {out['hwm_mb']:.1f} MB (VmHWM)", flush=True)
     assert s["lines"] == s["rows"] + s["rejects"] + s["blank"] + s["filtered"], s
     assert sum(got.values()) == s["rows"]
     intact = {m: n for m, n in expected.items() if isinstance(n, int)}
