@@ -372,7 +372,6 @@ pub fn archive(data: &[u8]) {
     // reading did not resume after has ended it.
     let mut current: Option<(Arc<Member>, u64, bool)> = None;
     let mut members = 0u64;
-    let mut archive_damage = 0u64;
     let mut last_archive_damage_at = None;
     // Whole-member reading (0 turns it off) is fuzzed through the `pipeline` target.
     let finished = read_input(input, &counters, LIMITS, 0, &mut |event| {
@@ -425,7 +424,8 @@ pub fn archive(data: &[u8]) {
                     }
                     _ => {
                         // Damage of the tar archive itself: one reject per damaged span, at
-                        // increasing offsets.
+                        // offsets that never go back (decompressed: a small .tar.gz can hold
+                        // many; two gzip damages with no byte between them share one).
                         assert_eq!(line, 1);
                         assert_eq!(member.source, "fuzz.bin");
                         let at: u64 = message
@@ -434,9 +434,8 @@ pub fn archive(data: &[u8]) {
                             .and_then(|t| t.split(' ').next())
                             .and_then(|n| n.parse().ok())
                             .expect("an archive damage names its offset");
-                        assert!(last_archive_damage_at < Some(at), "{message}");
+                        assert!(last_archive_damage_at <= Some(at), "{message}");
                         last_archive_damage_at = Some(at);
-                        archive_damage += 1;
                     }
                 }
             }
@@ -453,10 +452,6 @@ pub fn archive(data: &[u8]) {
         true
     });
     assert!(finished, "nobody asked to stop");
-    assert!(
-        archive_damage <= data.len() as u64 / 512 + 1,
-        "damaged spans do not overlap"
-    );
     assert_eq!(counters.members.load(Ordering::Relaxed), members);
     assert!(counters.bytes_in.load(Ordering::Relaxed) <= data.len() as u64);
 }

@@ -86,10 +86,12 @@ pub struct Reading {
 
 /// A gzipped tar member read whole is inflated whole first when it inflates to at most this
 /// many bytes, so that a failed checksum is known before any of its rows is handed out. Larger
-/// ones stream (and their rows before the failure carry no warning).
+/// ones stream (and their rows before the failure carry no warning). Measured (2 threads, 4
+/// members of 23 MB JSON): inflating them whole first cost 16 % of the read time and 43 MB of
+/// peak RSS (each worker holds a member's text), so only small members get it.
 ///
-/// 8 MiB: with 32 MiB, a read of daily members inflating to ~37 MB each peaked at 329 / 648 /
-/// 765 MB RSS on 2 / 8 / 32 threads (benches/compare.py), past the 300 MB budget.
+/// With 32 MiB, a read of daily members inflating to ~37 MB each peaked at 329 / 648 / 765 MB
+/// RSS on 2 / 8 / 32 threads (benches/compare.py).
 pub const INFLATE_WHOLE_LIMIT: usize = 8 << 20;
 
 /// The warning of rows from gzip data that failed its checks.
@@ -110,11 +112,15 @@ pub fn read_member_bytes(
     // Only gzipped members are read whole (see `read_tar`), so this is an inflating read.
     let hint = size_hint(&reading.data);
     let reader = io::Cursor::new(reading.data).chain(FailAtEnd(reading.error));
+    if hint > INFLATE_WHOLE_LIMIT {
+        // Its last trailer says it is too big to hold: it streams.
+        return read_member(Box::new(reader), member, counters, limits, emit);
+    }
     let mut gz = GzMembers::new(Cancellable {
         inner: reader,
         cancel: &counters.cancel,
     });
-    let mut data = Vec::with_capacity(hint.min(INFLATE_WHOLE_LIMIT + 1));
+    let mut data = Vec::with_capacity(hint);
     let mut breaks = VecDeque::new();
     let mut verdicts = vec![];
     let whole = loop {
@@ -192,7 +198,9 @@ fn is_segment_end(e: &io::Error) -> bool {
     e.get_ref().is_some_and(|inner| inner.is::<SegmentEnd>())
 }
 
-/// The decompressed size a gzip stream's last trailer gives (modulo 4 GiB), to size a buffer.
+/// The decompressed size a gzip stream's last trailer gives (modulo 4 GiB; only the last
+/// member's in a multi-member stream): a hint, to skip inflating whole what will not fit and
+/// to size the buffer of what will.
 fn size_hint(gzip: &[u8]) -> usize {
     match gzip.len().checked_sub(4) {
         Some(at) if gzip.len() >= 18 => {

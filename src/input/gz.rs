@@ -330,7 +330,9 @@ impl<R: Read> GzMembers<R> {
                 if kind == DamageKind::Corrupt && next >= span_from + 18 && next - 4 >= self.base {
                     let t = &self.buf[(next - 4 - self.base) as usize..][..4];
                     let size = u32::from_le_bytes([t[0], t[1], t[2], t[3]]) as u64;
-                    if size > lost_before {
+                    // Only when deflate could have held that much (1032:1 at most): the
+                    // bytes before the next member need not be a trailer.
+                    if size > lost_before && size <= 1032 * (next - span_from) {
                         tail += &format!(
                             " (its trailer gives {size} decompressed bytes, {lost_before} were read)"
                         );

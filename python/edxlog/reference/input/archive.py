@@ -154,6 +154,11 @@ def _read_rest(data, head):
 def _inflated_whole(stored: bytes, error):
     """A gzipped member read whole, inflated whole first (up to INFLATE_WHOLE_LIMIT) so that
     the rows of a gzip member whose checksum fails, or whose data is corrupt, can say so."""
+    hint = int.from_bytes(stored[-4:], "little") if len(stored) >= 18 else 0
+    if hint > INFLATE_WHOLE_LIMIT:
+        # Its last trailer says it is too big to hold (a hint: only the last gzip member's
+        # size, modulo 4 GiB): it streams.
+        return decompressed(CountingStream(_Prefixed(stored, error, None))), []
     gz = GzMembers(_Prefixed(stored, error, None))
     out = bytearray()
     breaks, verdicts = [], []

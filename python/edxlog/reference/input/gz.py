@@ -268,7 +268,9 @@ class GzMembers:
             if kind == CORRUPT and found >= span_from + 18 and found - 4 >= self._base:
                 i = found - 4 - self._base
                 size = int.from_bytes(self._buf[i:i + 4], "little")
-                if size > read:
+                # Only when deflate could have held that much (1032:1 at most): the bytes
+                # before the next member need not be a trailer.
+                if read < size <= 1032 * (found - span_from):
                     tail += f" (its trailer gives {size} decompressed bytes, {read} were read)"
             return GzDamage(what + tail, True, kind)
         self._pos = len(self._buf)
