@@ -42,6 +42,7 @@ from corpora import Corpus  # noqa: E402
 
 SIZES = {
     "small": dict(servers=2, days=2, lines=10_000, reps=3),
+    "medium": dict(servers=2, days=4, lines=25_000, reps=3),
     "large": dict(servers=2, days=4, lines=40_000, reps=3),
 }
 SEED = 2024

@@ -13,7 +13,12 @@ Starts moto's standalone server on loopback (as the tests do), uploads one synth
 - ``s3 file object``: ``edxlog.read_table(s3fs.open(url))``, what a user might write without
   URL support (s3fs's default readahead file);
 - ``download+read``: ``s3fs.get`` to a temporary file, then ``read_table`` on it;
-- ``s3 fetch only``: ``s3fs.cat_file`` of the whole object (what the server can deliver).
+- ``s3 fetch only``: ``s3fs.cat_file`` of the whole object (what the server can deliver);
+- ``dir local`` / ``prefix s3 edxlog``: the same members as separate files in a local
+  directory and as objects under a prefix (``s3://…/members/``), read by one call;
+- ``s3 ranged fetch``: the same in 8 MiB ranged requests, one after another, no parsing (moto
+  reads the whole object for every ranged GET, so on large objects this is the loopback
+  server's own limit, not S3's).
 
 Each figure is the best of ``--reps`` (median beside it). MB/s are bytes of the object (the
 file as stored) per second. Loopback moto is a pure-Python server; a real S3 endpoint differs,
@@ -25,6 +30,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -45,7 +51,7 @@ def main() -> None:
     import s3fs
 
     import edxlog
-    from edxlog import synth
+    from edxlog import remote, synth
 
     with tempfile.TemporaryDirectory() as tmp, moto_server() as endpoint:
         tmp = Path(tmp)
@@ -59,6 +65,13 @@ def main() -> None:
         url = f"s3://{BUCKET}/bench/{name}"
         fs.put_file(str(path), url)
         expected = edxlog.read_table(str(path), columns=["event_id"]).num_rows
+        # The same members as loose objects under a prefix (server/day.gz), and on disk.
+        members_dir = tmp / "members"
+        with tarfile.open(path) as tar:
+            tar.extractall(members_dir, filter="data")
+        prefix = f"s3://{BUCKET}/bench/members/"
+        fs.put(str(members_dir) + "/", prefix, recursive=True)
+        n_objects = len(remote.expand([prefix], opts))
 
         def check(table):
             assert table.num_rows == expected, (table.num_rows, expected)
@@ -73,12 +86,20 @@ def main() -> None:
             with fs.open(url, "rb") as f:
                 check(edxlog.read_table(f))
 
+        def ranged_fetch():
+            # What edxlog asks the server for, without parsing: 8 MiB ranges one after another.
+            for start in range(0, size, remote.CHUNK_BYTES):
+                fs.cat_file(url, start=start, end=min(size, start + remote.CHUNK_BYTES))
+
         jobs = {
             "local": lambda: check(edxlog.read_table(str(path))),
             "s3 edxlog": lambda: check(edxlog.read_table(url, storage_options=opts)),
             "s3 file object": file_object,
             "download+read": download_and_read,
             "s3 fetch only": lambda: fs.cat_file(url),
+            "s3 ranged fetch": ranged_fetch,
+            "dir local": lambda: check(edxlog.read_table(str(members_dir))),
+            "prefix s3 edxlog": lambda: check(edxlog.read_table(prefix, storage_options=opts)),
         }
         times: dict[str, list[float]] = {k: [] for k in jobs}
         for rep in range(args.reps):
@@ -98,6 +119,8 @@ def main() -> None:
             print(f"{k:<16} {best:8.3f} {mb / best:8.1f} {mb / statistics.median(ts):12.1f} "
                   f"{best_local / best:9.2f}")
         print(f"ratio s3 edxlog / local (MB/s): {best_local / min(times['s3 edxlog']):.2f}")
+        print(f"ratio prefix of {n_objects} objects / local directory (MB/s): "
+              f"{min(times['dir local']) / min(times['prefix s3 edxlog']):.2f}")
 
 
 if __name__ == "__main__":

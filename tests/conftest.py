@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+# The loopback S3 server of the S3 tests (moto, one per session, started on first use).
+from s3_server import s3_endpoint, s3_opts, s3  # noqa: F401  (fixtures)
+
 ROOT = Path(__file__).resolve().parent.parent
 #: Real logs from public projects, read in place (never copied into the repo).
 REALDATA = ROOT.parent / "shared" / "realdata"

@@ -14,6 +14,8 @@ import time
 from contextlib import contextmanager
 from typing import Iterator, Optional
 
+import pytest
+
 BUCKET = "edx-course-data"
 
 
@@ -58,6 +60,32 @@ def moto_server(timeout: float = 30.0) -> Iterator[str]:
 def storage_options(endpoint: str) -> dict:
     """What a user passes for a private S3-compatible endpoint (moto accepts any key)."""
     return {"endpoint_url": endpoint, "key": "testing", "secret": "testing"}
+
+
+# ---- pytest fixtures (imported by tests/conftest.py): one server for the whole session ----
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """The loopback S3 server's URL (started on first use, stopped at the end)."""
+    with moto_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def s3_opts(s3_endpoint):
+    """storage_options for the loopback server."""
+    return storage_options(s3_endpoint)
+
+
+@pytest.fixture(scope="session")
+def s3(s3_endpoint):
+    """An s3fs filesystem on the loopback server, with the bucket BUCKET created."""
+    import s3fs
+
+    fs = s3fs.S3FileSystem(skip_instance_cache=True, **storage_options(s3_endpoint))
+    fs.mkdir(BUCKET)
+    return fs
 
 
 class CuttingProxy:

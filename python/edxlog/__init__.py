@@ -90,7 +90,7 @@ def _open_urls(source: Any, storage_options: Optional[Mapping[str, Any]]) -> Any
     out: list[Any] = []
     for item in items:
         if _remote.is_url(item):
-            out.extend(obj.open() for obj in _remote.expand([item], storage_options))
+            out.extend(_remote.open_all(_remote.expand([item], storage_options)))
         else:
             out.append(item)
     return out

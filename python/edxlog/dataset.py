@@ -44,7 +44,7 @@ from collections import OrderedDict, deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -425,6 +425,16 @@ class Dataset:
         self.root = root
         self.manifest: dict = {}
         self._lock_fd: Optional[int] = None
+        #: Set for a dataset staged from a URL (edxlog.remote_dataset): fetches one of the
+        #: dataset's files into ``root`` before it is read.
+        self.fetch: Optional[Callable[[str], None]] = None
+
+    def local(self, rel: str) -> Path:
+        """The local path of a file of the dataset (fetched first when the dataset is staged)."""
+        path = self.root / rel
+        if self.fetch is not None and not path.exists():
+            self.fetch(rel)
+        return path
 
     @classmethod
     def open(cls, root: Path) -> "Dataset":

@@ -98,6 +98,8 @@ class RemoteObject:
     server: Optional[str]
     fs: Any
     path: str
+    #: A stamp that changes when the object does (S3: the ETag), or None; for caches.
+    version: Optional[str] = None
 
     def open(self) -> "ObjectReader":
         return ObjectReader(self)
@@ -151,6 +153,7 @@ def _object(fs, path: str, info: Mapping[str, Any], server: Optional[str]) -> Re
         server=server,
         fs=fs,
         path=path,
+        version=next((str(info[k]) for k in ("ETag", "etag", "md5", "mtime", "LastModified") if info.get(k)), None),
     )
 
 
@@ -177,8 +180,11 @@ class ObjectReader(io.RawIOBase):
         self._pos = 0  # next byte of _chunk to hand out
         self._offset = 0  # object offset of _chunk's first byte
         self._next: Optional[Future] = None
-        self._next_start = 0
         self._stream = None  # only for objects of unknown size
+        #: The reader read after this one (see :func:`open_all`): its first range is fetched
+        #: while this one's last range is parsed, so a prefix of many small objects does not
+        #: wait for a request at every object.
+        self.successor: Optional["ObjectReader"] = None
 
     # -- io protocol ---------------------------------------------------------------------
     def readable(self) -> bool:
@@ -208,6 +214,26 @@ class ObjectReader(io.RawIOBase):
     def tell(self) -> int:
         return self._offset + self._pos
 
+    def seekable(self) -> bool:
+        return self._obj.size is not None
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        """Moves the read position; the next read fetches from there (a seek within the
+        current chunk costs nothing)."""
+        if not self.seekable():
+            raise io.UnsupportedOperation("seek: the object's size is not known")
+        target = {io.SEEK_SET: 0, io.SEEK_CUR: self.tell(), io.SEEK_END: self._obj.size}[whence] + offset
+        if target < 0:
+            raise ValueError(f"negative seek position {target}")
+        if self._offset <= target <= self._offset + len(self._chunk):
+            self._pos = target - self._offset
+            return target
+        if self._next is not None:
+            self._next.cancel()
+            self._next = None
+        self._chunk, self._pos, self._offset = b"", 0, target
+        return target
+
     def close(self) -> None:
         if self._next is not None:
             self._next.cancel()
@@ -235,7 +261,15 @@ class ObjectReader(io.RawIOBase):
         following = start + len(chunk)
         if following < size:
             self._next = self._submit(following)
+        elif self.successor is not None:
+            self.successor.prefetch()
         return True
+
+    def prefetch(self) -> None:
+        """Starts fetching the first range now (if nothing was read or fetched yet)."""
+        size = self._obj.size
+        if self._next is None and not self._chunk and self._offset == 0 and size and not self.closed:
+            self._next = self._submit(0)
 
     def _submit(self, start: int) -> Future:
         end = min(start + CHUNK_BYTES, self._obj.size)
@@ -286,3 +320,23 @@ class ObjectReader(io.RawIOBase):
             return False
         self._chunk, self._pos, self._offset = chunk, 0, start
         return True
+
+
+def open_all(objects: Iterable[RemoteObject]) -> list[ObjectReader]:
+    """Readers of ``objects``, each fetching its successor's first range ahead."""
+    readers = [obj.open() for obj in objects]
+    for reader, successor in zip(readers, readers[1:]):
+        reader.successor = successor
+    return readers
+
+
+def open_object(url: str, storage_options: Optional[Mapping[str, Any]] = None) -> ObjectReader:
+    """One object (not a prefix or glob) as a seekable :class:`ObjectReader`."""
+    fs, path = filesystem(url, storage_options)
+    try:
+        info = fs.info(path)
+    except FileNotFoundError:
+        raise FileNotFoundError(2, "No such file or directory", url) from None
+    if info.get("type") == "directory":
+        raise IsADirectoryError(21, "Is a prefix, not an object", url)
+    return _object(fs, path, info, server=None).open()

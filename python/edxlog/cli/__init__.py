@@ -87,6 +87,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         except click.UsageError as e:
             if debug:
                 raise
+            if type(e).__name__ == "NoArgsIsHelpError" or not args:  # bare `edxlog`: the help
+                click.echo(main_group.get_help(click.Context(main_group, info_name="edxlog")), err=True)
+                return EXIT_USAGE
             hint = f" (see `{e.ctx.command_path} --help`)" if e.ctx is not None else ""
             return _fail(e.format_message() + hint, EXIT_USAGE)
         except click.ClickException as e:

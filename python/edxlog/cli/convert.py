@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 
 from edxlog.cli import conversion
@@ -18,6 +20,8 @@ Examples:
   edxlog convert export.tar.gz -o video/ --partition-by course_id --partition-by date \\
       --event-type '*_video' --since 2014-01-01 --until 2014-12-31 \\
       --columns time,username,event_type,video_time
+  # from S3 to S3 (credentials from the usual AWS chain, or -S key=... -S secret=...)
+  edxlog convert s3://course-data/edx/2014/ -o s3://my-bucket/events/ -S profile=research
   # from standard input
   gpg -d export.tar.gz.gpg | edxlog convert - -o events/
   # query it
@@ -52,6 +56,19 @@ def _time(end: bool):
                 raise click.BadParameter(str(e)) from None
         return value
     return check
+
+
+def _storage_options(ctx, param, values):
+    out = {}
+    for v in values:
+        key, sep, text = v.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{v!r} is not KEY=VALUE")
+        try:
+            out[key.strip()] = json.loads(text)  # numbers, true/false, {"nested": ...}
+        except ValueError:
+            out[key.strip()] = text
+    return out or None
 
 
 def _rate(ctx, param, value):
@@ -105,10 +122,13 @@ def _rate(ctx, param, value):
 @click.option("--max-line-bytes", type=click.IntRange(min=1), default=64 * 1024 * 1024, show_default=True)
 @click.option("--json-summary", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
               help="Also write the summary as JSON.")
+@click.option("-S", "--storage-option", "storage_options", multiple=True, callback=_storage_options,
+              metavar="KEY=VALUE", help="For s3:// (and other fsspec) inputs and outputs: an fsspec/s3fs option, "
+              "e.g. endpoint_url=http://127.0.0.1:9000, anon=true, profile=NAME (repeatable; JSON values).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 def convert(inputs, output, fmt, partition_by, columns, event_types, since, until, courses, compression,
             compression_level, row_group_rows, dedupe, replace_changed, overwrite, rejects, max_reject_rate,
-            max_rejects, on_error, threads, batch_size, max_line_bytes, json_summary, quiet):
+            max_rejects, on_error, threads, batch_size, max_line_bytes, json_summary, storage_options, quiet):
     """Convert tracking logs (tar / tar.gz exports, .gz or plain logs, directories, `-`) to a Parquet
     dataset, or to one .parquet / .arrow / .jsonl file.
 
@@ -132,7 +152,7 @@ def convert(inputs, output, fmt, partition_by, columns, event_types, since, unti
         replace_changed=replace_changed, overwrite=overwrite, rejects=rejects,
         max_reject_rate=max_reject_rate, max_rejects=max_rejects, on_error=on_error,
         threads=threads, batch_size=batch_size, max_line_bytes=max_line_bytes, quiet=quiet,
-        row_group_rows=row_group_rows)
+        row_group_rows=row_group_rows, storage_options=storage_options)
     try:
         summary = conversion.run(opts)
     except conversion.RejectRateExceeded as e:

@@ -7,7 +7,9 @@ the dataset is not read again. This module lists members without parsing anythin
 - a ``.tar.gz``: one streaming pass (the outer gzip must be inflated to find the members);
 - a directory: its files, walked as the reader walks them (recursively, sorted), named by their
   path inside the directory, so an extracted export names its members as its tar does;
-- any other file (``.gz``, plain log): one member named by the file name.
+- any other file (``.gz``, plain log): one member named by the file name;
+- a URL (``s3://…``, see :func:`list_inputs`): each object it names, as a file or an archive
+  (read as a stream, once, to hash it); objects under a prefix are named by their key below it.
 
 A tar that ``tarfile`` cannot walk to the end (damaged header) is one unit named after the
 archive, hashed whole: converted entirely or not at all, its rows counted against it.
@@ -26,7 +28,10 @@ import os
 import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
+import zlib
 from typing import BinaryIO, Optional
+
+from edxlog import remote
 
 _CHUNK = 1 << 20
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -41,6 +46,7 @@ class Member:
     server: Optional[str] = None  # `server` the reader gives its rows, when it must be forced
     span: Optional[tuple[int, int]] = None  # tar: (header offset, end of padded data)
     path: Optional[str] = None  # directory members: the file
+    archive: Optional[str] = None  # the input it came from, as the manifest records it
 
 
 @dataclass
@@ -50,6 +56,7 @@ class Input:
     size: int  # stored bytes
     members: list[Member] = field(default_factory=list)
     note: str = ""  # why an archive is one unit
+    version: Optional[str] = None  # a remote object's ETag (listing cache key)
 
 
 def _hash_range(f: BinaryIO, n: int) -> str:
@@ -131,6 +138,15 @@ def zlib_error():
 def cache_entry(inp: Input) -> Optional[tuple[str, dict]]:
     if inp.kind not in ("tar", "targz"):
         return None
+    if remote.is_url(inp.spec):
+        if inp.version is None:
+            return None
+        return inp.spec, {
+            "kind": inp.kind,
+            "size": inp.size,
+            "version": inp.version,
+            "members": [[m.name, m.size, m.sha256, list(m.span) if m.span else None] for m in inp.members],
+        }
     st = os.stat(inp.spec)
     return str(Path(inp.spec).resolve()), {
         "kind": inp.kind,
@@ -138,6 +154,93 @@ def cache_entry(inp: Input) -> Optional[tuple[str, dict]]:
         "mtime_ns": st.st_mtime_ns,
         "members": [[m.name, m.size, m.sha256, list(m.span) if m.span else None] for m in inp.members],
     }
+
+
+def list_inputs(spec: str, cache: Optional[dict] = None, storage_options: Optional[dict] = None) -> list[Input]:
+    """:func:`list_input` for a local spec; for a URL, one Input per object it names (an
+    object, or every object under a prefix or matching a glob, in key order)."""
+    if not remote.is_url(spec):
+        return [list_input(spec, cache)]
+    objects = remote.expand([spec], storage_options)
+    single = len(objects) == 1 and objects[0].url.rstrip("/") == spec.rstrip("/")
+    out = []
+    for obj in objects:
+        name = obj.url.rsplit("/", 1)[-1] if single else _name_below(obj.url, spec)
+        out.append(_list_object(obj, name, cache))
+    return out
+
+
+def _name_below(url: str, spec: str) -> str:
+    """An object's key below the prefix (or the glob's fixed part) it was found under."""
+    root = spec
+    for c in "*?[":
+        if c in root:
+            root = root[: root.index(c)]
+    root = root[: root.rfind("/") + 1] if not root.endswith("/") else root
+    if not url.startswith(root):
+        root = spec.rstrip("/") + "/"
+    return url[len(root):] if url.startswith(root) else url.split("://", 1)[-1]
+
+
+def _sniff_bytes(head: bytes) -> str:
+    if head[:2] == _GZIP_MAGIC:
+        try:
+            inner = zlib.decompressobj(31).decompress(head, 512)
+        except zlib.error:
+            return "file"
+        return "targz" if _is_tar(inner) else "file"
+    return "tar" if _is_tar(head[:512]) else "file"
+
+
+def _list_object(obj: "remote.RemoteObject", name: str, cache: Optional[dict]) -> Input:
+    """One remote object: sniffed from its first MiB, then read once as a stream (never
+    whole in memory) to hash it or list its members."""
+    spec = obj.url
+    hit = (cache or {}).get(spec)
+    if hit and obj.version and hit.get("size") == obj.size and hit.get("version") == obj.version:
+        members = [Member(n, n, s, d, span=tuple(sp) if sp else None) for n, s, d, sp in hit["members"]]
+        return Input(spec, hit["kind"], obj.size, members, version=obj.version)
+    head = obj.fs.cat_file(obj.path, start=0, end=min(obj.size or 0, 1 << 20)) if obj.size else b""
+    kind = _sniff_bytes(head)
+    if kind != "file":
+        try:
+            with obj.open() as f:
+                members = _list_tar_stream(f, kind)
+            return Input(spec, kind, obj.size, members, version=obj.version)
+        except (tarfile.TarError, EOFError, zlib.error) as e:
+            note = f"{type(e).__name__}: {e}"
+        except OSError as e:
+            if isinstance(e, remote.RemoteReadError):
+                raise
+            note = f"{type(e).__name__}: {e}"
+    with obj.open() as f:
+        size, digest = _hash_stream(f)
+    member = Member(name, spec, size, digest, server=obj.server)
+    if kind != "file":
+        return Input(spec, "unit", size, [member], note=note)
+    return Input(spec, "file", size, [member])
+
+
+def _hash_stream(f: BinaryIO) -> tuple[int, str]:
+    h = hashlib.sha256()
+    size = 0
+    while chunk := f.read(_CHUNK):
+        h.update(chunk)
+        size += len(chunk)
+    return size, h.hexdigest()
+
+
+def _list_tar_stream(f: BinaryIO, kind: str) -> list[Member]:
+    """Members of a tar read as a stream (no seeking), hashed as they pass."""
+    members = []
+    with tarfile.open(fileobj=f, mode="r|gz" if kind == "targz" else "r|") as tar:
+        for info in tar:
+            if not info.isreg():
+                continue
+            digest = _hash_range(tar.extractfile(info), info.size)
+            end = info.offset_data + -(-info.size // 512) * 512
+            members.append(Member(info.name, info.name, info.size, digest, span=(info.offset, end)))
+    return members
 
 
 def _list_tar(path: str, kind: str) -> list[Member]:
@@ -153,6 +256,8 @@ def _list_tar(path: str, kind: str) -> list[Member]:
                 f.seek(pos)
                 end = info.offset_data + -(-info.size // 512) * 512
                 members.append(Member(info.name, info.name, info.size, digest, span=(info.offset, end)))
+            f.seek(tar.offset)
+            _only_zeros(f)
     else:
         with tarfile.open(path, mode="r|gz") as tar:
             for info in tar:
@@ -162,7 +267,17 @@ def _list_tar(path: str, kind: str) -> list[Member]:
                 digest = _hash_range(data, info.size)
                 end = info.offset_data + -(-info.size // 512) * 512
                 members.append(Member(info.name, info.name, info.size, digest, span=(info.offset, end)))
+            _only_zeros(tar.fileobj)
     return members
+
+
+def _only_zeros(f) -> None:
+    """`tarfile` ends a listing quietly at a damaged header; the reader reports the damage and
+    may find members after it. So a tar is listed member by member only when nothing but zero
+    blocks follows its last member; otherwise it is one unit."""
+    while chunk := f.read(_CHUNK):
+        if chunk.count(0) != len(chunk):
+            raise tarfile.ReadError("data after the last member tarfile could read (a damaged header?)")
 
 
 def _list_dir(spec: str) -> Input:
@@ -183,8 +298,9 @@ def _list_dir(spec: str) -> Input:
         size, digest = _hash_file(str(full))
         total += size
         name = rel.as_posix()
-        # The reader names a directory's files by the path joined to the directory as given.
-        source = str(Path(spec) / rel)
+        # The reader names a directory's files by the path joined to the directory as given
+        # (not normalised: `./logs` stays `./logs/...`).
+        source = os.path.join(spec, name)
         members.append(Member(name, source, size, digest, server=_server_of(name), path=source))
     return Input(spec, "dir", total, members)
 
@@ -193,10 +309,10 @@ class TarSubset(io.RawIOBase):
     """A readable tar stream holding only some members of a tar (plain or gzipped as a whole):
     their header blocks and data, copied by byte range, then the two end-of-archive blocks."""
 
-    def __init__(self, path: str, spans: list[tuple[int, int]], gz: bool):
+    def __init__(self, path: str, spans: list[tuple[int, int]], gz: bool, storage_options: Optional[dict] = None):
         super().__init__()
         self.name = path
-        self._raw = open(path, "rb")
+        self._raw = remote.open_object(path, storage_options) if remote.is_url(path) else open(path, "rb")
         self._f = gzip.GzipFile(fileobj=self._raw) if gz else self._raw
         self._gz = gz
         self._pos = 0  # position in the (decompressed) archive

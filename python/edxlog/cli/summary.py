@@ -59,8 +59,8 @@ class Summary:
     nothing_to_do: bool = False
 
     def add_reader_stats(self, stats: dict) -> None:
-        for k in _STAT_KEYS:
-            self.reader[k] += stats.get(k, 0)
+        for k, v in stats.items():  # every counter the reader has, summed over the inputs
+            self.reader[k] = self.reader.get(k, 0) + v
 
     def add_rows(self, table: pa.Table) -> None:
         """Count the rows about to be written (warnings by kind, time range)."""
