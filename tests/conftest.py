@@ -69,8 +69,14 @@ def spark():
         pytest.fail("the Spark tests need Java 17 (java on PATH or JAVA_HOME)")
     from pyspark.sql import SparkSession
 
-    # Executors run this interpreter, so they import the same edxlog (PYTHONPATH is inherited).
+    # Executors run this interpreter and import the edxlog these tests import (the Python
+    # workers inherit the environment, but not the working directory a relative path needs).
+    import edxlog
+
+    saved = {name: os.environ.get(name) for name in ("PYSPARK_PYTHON", "PYTHONPATH")}
     os.environ["PYSPARK_PYTHON"] = sys.executable
+    here = str(Path(edxlog.__file__).resolve().parent.parent)
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (here, saved["PYTHONPATH"]) if p)
     session = (
         SparkSession.builder.master("local[2]")
         .appName("edxlog-tests")
@@ -83,6 +89,11 @@ def spark():
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 # ---- big inputs built streaming at test time (nothing large is committed) -----------------

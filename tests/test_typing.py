@@ -6,6 +6,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
+
+import edxlog
 
 from conftest import EXAMPLE, ROOT
 
@@ -13,10 +16,16 @@ USAGE = ROOT / "tests" / "typing" / "usage.py"
 CONFIG = ROOT / "tests" / "typing" / "mypy.ini"
 
 
+def env() -> dict:
+    """The stubs checked are the source tree's (python/edxlog/_core.pyi); the compiled module is
+    the one these tests import (its directory first on the path, whatever else is installed)."""
+    here = str(Path(edxlog.__file__).resolve().parent.parent)
+    path = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)
+    return {**os.environ, "MYPYPATH": str(ROOT / "python"), "PYTHONPATH": path}
+
+
 def run(args: list, tmp_path) -> subprocess.CompletedProcess:
-    # The stubs checked are the source tree's (python/edxlog/_core.pyi), whatever is installed.
-    env = {**os.environ, "MYPYPATH": str(ROOT / "python")}
-    return subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    return subprocess.run(args, cwd=tmp_path, env=env(), capture_output=True, text=True, timeout=600)
 
 
 def test_typed_usage_example_passes_mypy_strict(tmp_path):
@@ -27,7 +36,8 @@ def test_typed_usage_example_passes_mypy_strict(tmp_path):
 
 
 def test_typed_usage_example_runs():
-    proc = subprocess.run([sys.executable, str(USAGE), str(EXAMPLE)], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([sys.executable, str(USAGE), str(EXAMPLE)], capture_output=True, text=True, env=env(),
+                          timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split()[1] == "1186"
 
