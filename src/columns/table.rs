@@ -320,7 +320,7 @@ pub const COLUMNS: &[Column] = &[
     payload("target_url", UI_LMS, &["target_url"], Rule::String, "`target_url` of `edx.ui.lms.*` events (`link_clicked`, `outline.selected`)."),
     payload("weighted_earned", GRADES_PROBLEM, &["weighted_earned"], Rule::Float, "`weighted_earned` of `edx.grades.problem.*` events."),
     payload("weighted_possible", GRADES_PROBLEM, &["weighted_possible"], Rule::Float, "`weighted_possible` of `edx.grades.problem.*` events."),
-    col("warnings", T::StringList, Fill::Warnings, "Soft problems with this row (undecodable JSON-looking event, unparseable time, stripped damage, replaced invalid UTF-8, unconvertible values); null when none."),
+    col("warnings", T::StringList, Fill::Warnings, "Soft problems with this row (undecodable JSON-looking event, unparseable time, stripped damage, replaced invalid UTF-8, unconvertible values, a member that failed its gzip checksum or has corrupt compressed data); null when none."),
 ];
 
 /// Index of a column by name.
