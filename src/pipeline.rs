@@ -14,9 +14,11 @@
 //! order, so no worker can block the one the consumer waits for.
 //!
 //! Memory: the producer admits an item only while the estimated bytes of the items in flight
-//! (their input, and the batches they will make) fit `IN_FLIGHT_BYTES`, whatever the number of
-//! threads; the consumer gives an item's bytes back when it has taken all its batches. A
-//! worker holds at most `RESULTS_AHEAD` batches the consumer has not taken.
+//! (their input, and the batches they will make) fit the budget (`in_flight_limit`: enough to
+//! keep every worker busy, at most `IN_FLIGHT_BYTES` whatever the number of threads), or while
+//! fewer items than `MIN_ITEMS_IN_FLIGHT` are in flight; the consumer gives an item's bytes
+//! back when it has taken all its batches. A worker holds at most `RESULTS_AHEAD` batches the
+//! consumer has not taken.
 //!
 //! Dropping the `Pipeline` stops everything: every send fails and each thread returns.
 
@@ -56,6 +58,22 @@ const FIRST_ITEM: usize = 256 << 10;
 /// all taken) at most: the memory of a read, for any number of threads.
 pub const IN_FLIGHT_BYTES: u64 = 128 << 20;
 
+/// The smallest budget, whatever the number of threads.
+const MIN_IN_FLIGHT_BYTES: u64 = 64 << 20;
+
+/// Items admitted whatever their cost while fewer are in flight: two workers each inflating a
+/// whole daily gzip member (~36 MB of estimated cost each) still run side by side under the
+/// 64 MiB budget of two threads.
+const MIN_ITEMS_IN_FLIGHT: usize = 2;
+
+/// The budget of `workers` threads: each worker's item and one more queued, and the item the
+/// consumer drains. More only holds memory: with a slow consumer (a Parquet writer) the whole
+/// budget stays full, so 128 MiB with 2 threads cost ~60 MB of RSS for no speed (measured on a
+/// 300 MB tar: `edxlog convert` peaked at 290-333 MB with 128 MiB, 254-256 with 64 MiB).
+fn in_flight_limit(workers: usize) -> u64 {
+    (ITEM_COST * (2 * workers as u64 + 1)).clamp(MIN_IN_FLIGHT_BYTES, IN_FLIGHT_BYTES)
+}
+
 /// The estimated cost of a full work item: its text and the batches it makes.
 const ITEM_COST: u64 = CHUNK_BYTES as u64 * (1 + BATCH_PER_TEXT);
 
@@ -73,8 +91,8 @@ pub struct Tuning {
     pub whole_member_limit: u64,
     /// Read, inflate and split only, making no rows (the inflate-only ceiling).
     pub inflate_only: bool,
-    /// The bytes in flight at most (see `IN_FLIGHT_BYTES`).
-    pub in_flight_bytes: u64,
+    /// The bytes in flight at most; None: `in_flight_limit` of the number of workers.
+    pub in_flight_bytes: Option<u64>,
 }
 
 impl Default for Tuning {
@@ -82,7 +100,7 @@ impl Default for Tuning {
         Tuning {
             whole_member_limit: WHOLE_MEMBER_LIMIT,
             inflate_only: false,
-            in_flight_bytes: IN_FLIGHT_BYTES,
+            in_flight_bytes: None,
         }
     }
 }
@@ -173,20 +191,27 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Estimated bytes in flight, and the producer waiting for room.
+/// Estimated bytes (and items) in flight, and the producer waiting for room.
 #[derive(Default)]
 struct Budget {
-    used: Mutex<u64>,
+    used: Mutex<InFlight>,
     freed: Condvar,
     limit: u64,
 }
 
+#[derive(Default)]
+struct InFlight {
+    bytes: u64,
+    items: usize,
+}
+
 impl Budget {
-    /// Waits until `cost` fits (or nothing is in flight: an item bigger than the whole budget
-    /// still goes, alone), then takes it. False when the read was cancelled meanwhile.
+    /// Waits until `cost` fits (or fewer than `MIN_ITEMS_IN_FLIGHT` items are in flight: an
+    /// item bigger than the whole budget still goes), then takes it. False when the read was
+    /// cancelled meanwhile.
     fn admit(&self, cost: u64, cancel: &AtomicBool) -> bool {
         let mut used = lock(&self.used);
-        while *used > 0 && *used + cost > self.limit {
+        while used.items >= MIN_ITEMS_IN_FLIGHT && used.bytes + cost > self.limit {
             if cancel.load(Ordering::Relaxed) {
                 return false;
             }
@@ -196,13 +221,21 @@ impl Budget {
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
         }
-        *used += cost;
+        used.bytes += cost;
+        used.items += 1;
         true
     }
 
+    /// An item's batches are all taken: its cost is free again.
     fn release(&self, cost: u64) {
         let mut used = lock(&self.used);
-        *used = used.saturating_sub(cost);
+        used.bytes = used.bytes.saturating_sub(cost);
+        used.items = used.items.saturating_sub(1);
+        self.freed.notify_all();
+    }
+
+    /// Wakes a producer waiting for room (to see that the read was cancelled).
+    fn wake(&self) {
         self.freed.notify_all();
     }
 }
@@ -237,16 +270,20 @@ impl Pipeline {
         let inputs = expand(specs)?;
         // No more workers than the budget keeps busy: the others would only wait for room,
         // each holding its own buffers (and, with glibc, its own malloc arena).
-        let busy = (tuning.in_flight_bytes / ITEM_COST).max(1) as usize;
+        let most = tuning.in_flight_bytes.unwrap_or(IN_FLIGHT_BYTES);
+        let busy = (most / ITEM_COST).max(1) as usize;
         let workers = options
             .threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
             .clamp(1, busy);
+        let limit = tuning
+            .in_flight_bytes
+            .unwrap_or_else(|| in_flight_limit(workers));
         let shared = Arc::new(Shared {
             rejects: Mutex::new(Some(RejectLog::new(options.max_rejects))),
             rejects_full: AtomicBool::new(options.max_rejects == 0),
             budget: Budget {
-                limit: tuning.in_flight_bytes,
+                limit,
                 ..Budget::default()
             },
             ..Shared::default()
@@ -387,7 +424,7 @@ impl Pipeline {
         self.finished = true;
         self.shared.cancel.store(true, Ordering::Relaxed);
         self.shared.counters.cancel.store(true, Ordering::Relaxed);
-        self.shared.budget.release(0);
+        self.shared.budget.wake();
         self.order = None;
         self.current = None;
         // Threads blocked reading a slow input (stdin) are not joined: they end on their own.
@@ -922,7 +959,7 @@ mod tests {
             ..Options::default()
         };
         let tiny = Tuning {
-            in_flight_bytes: 1,
+            in_flight_bytes: Some(1),
             ..Tuning::default()
         };
         assert_eq!(

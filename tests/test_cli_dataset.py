@@ -277,10 +277,11 @@ def test_encode_value_is_injective_and_safe():
 def test_converting_a_big_export_adds_little_memory_to_the_read(members, tmp_path):
     """~300 MB of JSON (1/32 of it on a debug build) into a dated dataset, streaming.
 
-    The issue asks for <= 300 MB peak. The reader alone now peaks at ~190 MB (its 128 MiB of
-    work in flight), and convert measured 258-313 MB, so the absolute bound is not pinned here.
-    This test pins the CLI's own share instead: at most 130 MB more than the reader streaming the
-    same input."""
+    The issue asks for <= 300 MB peak. With the reader's budget sized to its threads (64 MiB of
+    work in flight for 2) the reader alone peaks at ~155 MB and convert measured 247-256 MB
+    (290-344 MB with the old fixed 128 MiB, which once failed CI). Both are pinned: the absolute
+    bound on a release build (a debug build reads 1/32 of the data), and the CLI's own share: at
+    most 130 MB more than the reader streaming the same input."""
     from conftest import BIG, run_python
 
     plain = [gzip.decompress(d) for d in members.values()]
@@ -298,5 +299,7 @@ def test_converting_a_big_export_adds_little_memory_to_the_read(members, tmp_pat
         f"_out = {{'rc': main(['convert', {str(tar)!r}, '-o', {str(out)!r}, '-q'])}}\n")
     assert result["rc"] == 0
     assert result["hwm_mb"] - read["hwm_mb"] <= 130, (read, result)
+    if BIG == 1:
+        assert result["hwm_mb"] <= 300, (read, result)
     rows = sum(f["rows"] for f in json.loads((out / dsm.MANIFEST).read_text())["files"].values())
     assert rows == read["rows"]

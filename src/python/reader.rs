@@ -12,7 +12,7 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyCapsule, PyDict, PyList, PyString, PyTuple};
 use pyo3_arrow::ffi::{to_schema_pycapsule, to_stream_pycapsule, ArrayIterator};
-use pyo3_arrow::{PyRecordBatch, PySchema, PyTable};
+use pyo3_arrow::{PyRecordBatch, PySchema};
 
 use super::{guard, to_py_err};
 use crate::accounting::{rejects_batch, Stats};
@@ -239,7 +239,7 @@ impl Reader {
             while let Some(b) = self.next_batch(py)? {
                 batches.push(b);
             }
-            PyTable::try_new(batches, self.schema.clone())?.into_pyarrow(py)
+            super::pyarrow_table(py, batches, self.schema.clone())
         })
     }
 
@@ -263,7 +263,7 @@ impl Reader {
             let batch = rejects_batch(&self.shared.rejects())
                 .map_err(|e| to_py_err(Error::Internal(e.to_string())))?;
             let schema = batch.schema();
-            PyTable::try_new(vec![batch], schema)?.into_pyarrow(py)
+            super::pyarrow_table(py, vec![batch], schema)
         })
     }
 
