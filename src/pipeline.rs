@@ -55,8 +55,10 @@ const CHUNK_BYTES: usize = 4 << 20;
 const FIRST_ITEM: usize = 256 << 10;
 
 /// The estimated bytes of work in flight (items admitted whose batches the consumer has not
-/// all taken) at most: the memory of a read, for any number of threads.
-pub const IN_FLIGHT_BYTES: u64 = 128 << 20;
+/// all taken) at most: with `WORKER_COST` per worker, the memory of a read for any number of
+/// threads (it allows 4 workers; 8 and 32 threads then peaked at 266-269 MB of RSS on daily
+/// gzipped members, against 405-461 MB with 128 MiB and 10 workers).
+pub const IN_FLIGHT_BYTES: u64 = 96 << 20;
 
 /// The smallest budget, whatever the number of threads.
 const MIN_IN_FLIGHT_BYTES: u64 = 64 << 20;
@@ -69,13 +71,20 @@ const MIN_ITEMS_IN_FLIGHT: usize = 2;
 /// The budget of `workers` threads: each worker's item and one more queued, and the item the
 /// consumer drains. More only holds memory: with a slow consumer (a Parquet writer) the whole
 /// budget stays full, so 128 MiB with 2 threads cost ~60 MB of RSS for no speed (measured on a
-/// 300 MB tar: `edxlog convert` peaked at 290-333 MB with 128 MiB, 254-256 with 64 MiB).
+/// 300 MB tar: `edxlog convert` peaked at 290-344 MB with 128 MiB, 247-256 with 64 MiB).
 fn in_flight_limit(workers: usize) -> u64 {
     (ITEM_COST * (2 * workers as u64 + 1)).clamp(MIN_IN_FLIGHT_BYTES, IN_FLIGHT_BYTES)
 }
 
 /// The estimated cost of a full work item: its text and the batches it makes.
 const ITEM_COST: u64 = CHUNK_BYTES as u64 * (1 + BATCH_PER_TEXT);
+
+/// What a worker holds besides its item, outside the budget's estimate: its builders' buffers
+/// (kept for the next item), inflate scratch, and with glibc its own malloc arena. Measured:
+/// 8 and 32 threads (10 workers) on daily gzipped members peaked at 405-461 MB of RSS with a
+/// 128 MiB budget, ~30 MB a worker over it; so a worker starts only for each
+/// `ITEM_COST + WORKER_COST` of budget.
+const WORKER_COST: u64 = ITEM_COST;
 
 /// Batches a worker may have made of one item that the consumer has not taken yet.
 const RESULTS_AHEAD: usize = 2;
@@ -271,7 +280,7 @@ impl Pipeline {
         // No more workers than the budget keeps busy: the others would only wait for room,
         // each holding its own buffers (and, with glibc, its own malloc arena).
         let most = tuning.in_flight_bytes.unwrap_or(IN_FLIGHT_BYTES);
-        let busy = (most / ITEM_COST).max(1) as usize;
+        let busy = (most / (ITEM_COST + WORKER_COST)).max(1) as usize;
         let workers = options
             .threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))

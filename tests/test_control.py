@@ -8,6 +8,7 @@ test time from a few MB of gzip (see ``conftest.write_gzip_repeated``).
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 import signal
@@ -69,6 +70,22 @@ def big(tmp_path_factory):
             for _ in range(copies):
                 f.write(data)
     out["small"] = write_lines(root / "small.log", [line(username=f"u{i}") for i in range(5)])
+    # ~1 GiB of daily gzipped members (~30 MB of 2017-style lines each), the shape of a real
+    # export: each worker inflates whole members, the case where per-worker memory showed.
+    day = root / "day.tar"
+    synth.generate(day, servers=1, days=1, lines=int(40_000 * max(BIG, 1 / 8)), seed=7, profile="2017")
+    with tarfile.open(day) as tar:
+        (member,) = [m for m in tar.getmembers() if m.isfile()]
+        data = tar.extractfile(member).read()
+    text = len(gzip.decompress(data))
+    copies = max(2, int(2**30 * BIG) // text)
+    out["daily"] = root / "daily-1g.tar"
+    with tarfile.open(out["daily"], "w") as tar:
+        for k in range(copies):
+            info = tarfile.TarInfo(f"srv{k % 4}/tracking.log-{20170101 + k}.gz")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    out["daily_size"] = text * copies
     return out
 
 
@@ -82,6 +99,16 @@ def test_memory_stays_bounded_on_a_1_gib_realistic_corpus(big, threads):  # 1/32
     s = out["stats"]
     assert s["bytes_out"] == big["synth_size"]
     assert s["lines"] == big["synth_lines"]
+    assert s["rows"] > 0.9 * s["lines"]
+
+
+@pytest.mark.parametrize("threads", [2, 8, 32])
+def test_memory_stays_bounded_on_1_gib_of_daily_gzipped_members(big, threads):
+    """Workers each inflate whole members and keep their own buffers: those count too, so 32
+    threads still peak under MAX_RSS_MB (405-461 MB before workers were charged to the budget)."""
+    out = stream_in_subprocess(big["daily"], threads=threads)
+    s = out["stats"]
+    assert s["bytes_out"] == big["daily_size"]
     assert s["rows"] > 0.9 * s["lines"]
 
 
