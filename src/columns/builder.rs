@@ -46,6 +46,8 @@ pub struct BatchBuilder {
     /// The event families, and each column's among them.
     families: Vec<Family>,
     family_of_column: Vec<Option<usize>>,
+    /// The columns a row visits.
+    plan: RowPlan,
     /// Whether some running column reads the payload object.
     reads_payload: bool,
     /// Parses a `correct_map` given as JSON text.
@@ -124,71 +126,84 @@ impl ColumnBuilder {
     }
 }
 
-/// A column's builder and the nulls not yet written to it: most event columns are null in
-/// most rows, and one `append_nulls` for a run costs less than one `append_null` per row.
+/// A column's builder and the rows it holds. A row in which the column has no value does not
+/// touch it: the nulls it owes are written in one run when its next value comes, or at
+/// `finish`. Most event columns are null in most rows, so a row only visits the columns that
+/// may have a value (`RowPlan`), and one `append_nulls` for a run costs less than one
+/// `append_null` per row.
 struct Slot {
     builder: ColumnBuilder,
-    pending_nulls: usize,
+    /// Rows accounted for in `builder` (values and the nulls written before them).
+    rows: usize,
 }
 
 impl Slot {
-    fn null(&mut self) {
-        self.pending_nulls += 1;
-    }
-
-    /// The builder, with the pending nulls written.
+    /// The builder, ready for the value of row `row` (every caller appends exactly one
+    /// value): the rows before it that had none are null.
     #[inline]
-    fn builder(&mut self) -> &mut ColumnBuilder {
-        if self.pending_nulls > 0 {
-            self.write_pending_nulls();
+    fn at(&mut self, row: usize) -> &mut ColumnBuilder {
+        if self.rows < row {
+            self.write_nulls_up_to(row);
         }
+        self.rows = row + 1;
         &mut self.builder
     }
 
     #[inline(never)]
-    fn write_pending_nulls(&mut self) {
-        self.builder.append_nulls(self.pending_nulls);
-        self.pending_nulls = 0;
+    fn write_nulls_up_to(&mut self, row: usize) {
+        self.builder.append_nulls(row - self.rows);
+        self.rows = row;
     }
 
-    fn str(&mut self, v: Option<&str>) {
-        match v {
-            Some(v) => self.utf8().append_value(v),
-            None => self.null(),
+    fn str(&mut self, row: usize, v: Option<&str>) {
+        if let Some(v) = v {
+            self.utf8(row).append_value(v);
         }
     }
 
-    fn int(&mut self, v: Option<i64>) {
-        match v {
-            None => self.null(),
-            Some(v) => match self.builder() {
+    fn int(&mut self, row: usize, v: Option<i64>) {
+        if let Some(v) = v {
+            match self.at(row) {
                 ColumnBuilder::Int64(b) => b.append_value(v),
                 _ => unreachable!("the table checks fill and type agree"),
-            },
+            }
         }
     }
 
-    fn float(&mut self, v: Option<f64>) {
-        match v {
-            None => self.null(),
-            Some(v) => match self.builder() {
+    fn float(&mut self, row: usize, v: Option<f64>) {
+        if let Some(v) = v {
+            match self.at(row) {
                 ColumnBuilder::Float64(b) => b.append_value(v),
                 _ => unreachable!("the table checks fill and type agree"),
-            },
+            }
         }
     }
 
-    fn utf8(&mut self) -> &mut StringBuilder {
-        match self.builder() {
+    fn utf8(&mut self, row: usize) -> &mut StringBuilder {
+        match self.at(row) {
             ColumnBuilder::Utf8(b) => b,
             _ => unreachable!("the table checks fill and type agree"),
         }
     }
 
-    fn finish(&mut self) -> ArrayRef {
-        self.builder();
+    /// The column of `rows` rows; the slot starts afresh.
+    fn finish(&mut self, rows: usize) -> ArrayRef {
+        if self.rows < rows {
+            self.write_nulls_up_to(rows);
+        }
+        self.rows = 0;
         self.builder.finish()
     }
+}
+
+/// Which columns a row visits, in schema order (so warnings keep the order of contract §7),
+/// as bit masks over the table: a row visits `always`; when its payload is an object, also
+/// `any_payload` (payload columns of no family, `correct_map`) and the columns of each family
+/// its event type is in. A column left out can only be null in that row.
+struct RowPlan {
+    always: u128,
+    any_payload: u128,
+    family: Vec<u128>,
 }
 
 impl Default for BatchBuilder {
@@ -263,7 +278,7 @@ impl BatchBuilder {
             "more payload keys than slots"
         );
         let mut families: Vec<Family> = Vec::new();
-        let family_of_column = COLUMNS
+        let family_of_column: Vec<Option<usize>> = COLUMNS
             .iter()
             .map(|c| match c.fill {
                 Fill::Payload { family, .. } if family.has.is_some() => {
@@ -282,12 +297,34 @@ impl BatchBuilder {
             .iter()
             .zip(&run)
             .any(|(c, run)| *run && !c.fill.payload_keys().is_empty());
+        assert!(
+            COLUMNS.len() <= 128,
+            "more columns than the row plan's bits"
+        );
+        let mut plan = RowPlan {
+            always: 0,
+            any_payload: 0,
+            family: vec![0; families.len()],
+        };
+        for (i, c) in COLUMNS.iter().enumerate() {
+            if !run[i] {
+                continue;
+            }
+            let bit = 1u128 << i;
+            // Only these fills give null, and no warning, when the payload is not an object of
+            // their family (the other payload fills also look at GET strings and event types).
+            match (&c.fill, family_of_column[i]) {
+                (Fill::Payload { .. }, Some(f)) => plan.family[f] |= bit,
+                (Fill::Payload { .. } | Fill::CorrectMap, None) => plan.any_payload |= bit,
+                _ => plan.always |= bit,
+            }
+        }
         BatchBuilder {
             columns: COLUMNS
                 .iter()
                 .map(|c| Slot {
                     builder: ColumnBuilder::new(c.ty),
-                    pending_nulls: 0,
+                    rows: 0,
                 })
                 .collect(),
             run,
@@ -299,6 +336,7 @@ impl BatchBuilder {
             payload_keys_of_column,
             families,
             family_of_column,
+            plan,
             reads_payload,
             side: Parser::default(),
             warnings: Warnings::default(),
@@ -322,16 +360,17 @@ impl BatchBuilder {
     }
 
     pub fn append(&mut self, source: &str, server: Option<&str>, line: u64, rec: &Record) {
+        let row = self.rows;
         self.rows += 1;
         let Self {
             columns,
-            run,
             keys,
             key_of_column,
             payload_keys,
             payload_keys_of_column,
             families,
             family_of_column,
+            plan,
             reads_payload,
             side,
             warnings,
@@ -352,9 +391,11 @@ impl BatchBuilder {
         // families the event type is in.
         let mut payload_slots: [Option<Json>; MAX_PAYLOAD_KEYS] = [None; MAX_PAYLOAD_KEYS];
         let mut in_family = 0u64;
+        let mut visit = plan.always;
         let event_type = rec.event_type.as_deref();
         let payload_object = rec.payload.object().filter(|_| *reads_payload);
         if let Some(obj) = payload_object {
+            visit |= plan.any_payload;
             if let Kind::Object(entries) = obj.kind() {
                 for (k, v) in entries {
                     if let Some(i) = payload_keys.find(k) {
@@ -365,6 +406,7 @@ impl BatchBuilder {
             for (i, f) in families.iter().enumerate() {
                 if f.includes(event_type) {
                     in_family |= 1 << i;
+                    visit |= plan.family[i];
                 }
             }
         }
@@ -373,10 +415,10 @@ impl BatchBuilder {
         warnings.0.clear();
         warnings.0.extend_from_slice(&rec.repairs.0);
         let w = warnings;
-        for (i, column) in COLUMNS.iter().enumerate() {
-            if !run[i] {
-                continue;
-            }
+        while visit != 0 {
+            let i = visit.trailing_zeros() as usize;
+            visit &= visit - 1;
+            let column = &COLUMNS[i];
             let b = &mut columns[i];
             let key = key_of_column[i];
             let slot = key.and_then(|k| slots[k]);
@@ -391,10 +433,10 @@ impl BatchBuilder {
                 payload_slots[payload_keys_of_column[i][n]]
             };
             match &column.fill {
-                Fill::Source => b.utf8().append_value(source),
-                Fill::Server => b.str(server),
-                Fill::Line => b.int(Some(line as i64)),
-                Fill::EventId => match b.builder() {
+                Fill::Source => b.utf8(row).append_value(source),
+                Fill::Server => b.str(row, server),
+                Fill::Line => b.int(row, Some(line as i64)),
+                Fill::EventId => match b.at(row) {
                     ColumnBuilder::EventId(b) => b
                         .append_value(rec.event_id)
                         .expect("event ids are 16 bytes"),
@@ -414,12 +456,11 @@ impl BatchBuilder {
                             None
                         }
                     });
-                    match time {
-                        None => b.null(),
-                        Some(t) => match b.builder() {
+                    if let Some(t) = time {
+                        match b.at(row) {
                             ColumnBuilder::Timestamp(b) => b.append_value(t),
                             _ => unreachable!("the table checks fill and type agree"),
-                        },
+                        }
                     }
                 }
                 Fill::Key(_) => {
@@ -430,33 +471,31 @@ impl BatchBuilder {
                         }
                         value
                     });
-                    b.str(value.as_deref());
+                    b.str(row, value.as_deref());
                 }
-                Fill::CourseId => b.str(rec.course_id.as_deref()),
-                Fill::OrgId => b.str(rec.org_id.as_deref()),
+                Fill::CourseId => b.str(row, rec.course_id.as_deref()),
+                Fill::OrgId => b.str(row, rec.org_id.as_deref()),
                 Fill::UserId => {
                     let v = rec.context_user_id.and_then(|v| to_int(v, column.name, w));
-                    b.int(v);
+                    b.int(row, v);
                 }
                 Fill::Context => match rec.context.map(|c| (c, c.kind())) {
                     Some((c, Kind::Object(_))) => match rec.context_text {
-                        Some(source) => b.utf8().append_value(source),
+                        Some(source) => b.utf8(row).append_value(source),
                         None => {
                             text.clear();
                             c.write_json(text);
-                            b.utf8().append_value(&*text);
+                            b.utf8(row).append_value(&*text);
                         }
                     },
                     Some((_, kind)) => {
                         w.cannot(column.name, &kind, Target::Object);
                         refuse();
-                        b.null();
                     }
-                    None => b.null(),
+                    None => {}
                 },
                 Fill::Extra => {
                     if !unclaimed && refused == 0 {
-                        b.null();
                         continue;
                     }
                     let extra = rec
@@ -466,21 +505,19 @@ impl BatchBuilder {
                     if extra.clone().next().is_some() {
                         text.clear();
                         write_object(extra, text);
-                        b.utf8().append_value(&*text);
-                    } else {
-                        b.null();
+                        b.utf8(row).append_value(&*text);
                     }
                 }
                 Fill::Event => {
                     match rec.event.map(|e| (e, e.kind())) {
-                        Some((_, Kind::Str(s))) => b.utf8().append_value(s),
-                        Some((_, _)) if rec.event_text.is_some() => b.str(rec.event_text),
+                        Some((_, Kind::Str(s))) => b.utf8(row).append_value(s),
+                        Some((_, _)) if rec.event_text.is_some() => b.str(row, rec.event_text),
                         Some((e, _)) => {
                             text.clear();
                             e.write_json(text);
-                            b.utf8().append_value(&*text);
+                            b.utf8(row).append_value(&*text);
                         }
-                        None => b.null(),
+                        None => {}
                     }
                     w.0.extend_from_slice(&rec.payload_warnings.0);
                 }
@@ -489,47 +526,49 @@ impl BatchBuilder {
                     match rule {
                         Rule::String => {
                             let v = value.and_then(|v| to_string(v, column.name, w).0);
-                            b.str(v.as_deref());
+                            b.str(row, v.as_deref());
                         }
-                        Rule::Int => b.int(value.and_then(|v| to_int(v, column.name, w))),
-                        Rule::Float => b.float(value.and_then(|v| to_float(v, column.name, w))),
-                        Rule::JsonText => match value.filter(|v| !v.is_null()) {
-                            Some(v) => {
+                        Rule::Int => b.int(row, value.and_then(|v| to_int(v, column.name, w))),
+                        Rule::Float => {
+                            b.float(row, value.and_then(|v| to_float(v, column.name, w)))
+                        }
+                        Rule::JsonText => {
+                            if let Some(v) = value.filter(|v| !v.is_null()) {
                                 text.clear();
                                 v.write_json(text);
-                                b.utf8().append_value(&*text);
+                                b.utf8(row).append_value(&*text);
                             }
-                            None => b.null(),
-                        },
+                        }
                     }
                 }
                 Fill::ProblemId => {
                     let v = problem_id(payload_value(0), payload_value(1), event_type, w);
-                    b.str(v.as_deref());
+                    b.str(row, v.as_deref());
                 }
-                Fill::CorrectMap => match payload_value(0).and_then(|v| correct_map(v, side, w)) {
-                    None => b.null(),
-                    Some(v) => match b.builder() {
-                        ColumnBuilder::CorrectMap(b) => b.append(Some(&v)),
-                        _ => unreachable!("the table checks fill and type agree"),
-                    },
-                },
-                Fill::Answers => match answers_of(rec.payload, payload_value(0), event_type, w) {
-                    None => b.null(),
-                    Some(v) => match b.builder() {
-                        ColumnBuilder::Answers(b) => append_answers(b, &v),
-                        _ => unreachable!("the table checks fill and type agree"),
-                    },
-                },
+                Fill::CorrectMap => {
+                    if let Some(v) = payload_value(0).and_then(|v| correct_map(v, side, w)) {
+                        match b.at(row) {
+                            ColumnBuilder::CorrectMap(b) => b.append(Some(&v)),
+                            _ => unreachable!("the table checks fill and type agree"),
+                        }
+                    }
+                }
+                Fill::Answers => {
+                    if let Some(v) = answers_of(rec.payload, payload_value(0), event_type, w) {
+                        match b.at(row) {
+                            ColumnBuilder::Answers(b) => append_answers(b, &v),
+                            _ => unreachable!("the table checks fill and type agree"),
+                        }
+                    }
+                }
                 Fill::Warnings => {
                     if let Some(m) = *member_warning {
                         w.push(Warning::MemberDamaged(m));
                     }
                     if w.is_empty() {
-                        b.null();
                         continue;
                     }
-                    let ColumnBuilder::StringList(b) = b.builder() else {
+                    let ColumnBuilder::StringList(b) = b.at(row) else {
                         unreachable!("the table checks fill and type agree")
                     };
                     for warning in &w.0 {
@@ -546,12 +585,12 @@ impl BatchBuilder {
     /// The batch of everything appended so far, with the columns asked for; the builder
     /// starts afresh.
     pub fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
-        self.rows = 0;
+        let rows = std::mem::take(&mut self.rows);
         let mut arrays: Vec<Option<ArrayRef>> = self
             .columns
             .iter_mut()
             .zip(&self.run)
-            .map(|(c, run)| run.then(|| c.finish()))
+            .map(|(c, run)| run.then(|| c.finish(rows)))
             .collect();
         let columns = self
             .projection
@@ -962,5 +1001,38 @@ mod tests {
             cells(line, &["warnings"]),
             ["time: cannot convert number to timestamp | username: cannot convert object to string | user_id: cannot convert string to int64 | attempts: cannot convert string to int64 | seq_old: cannot convert string to int64 | seq_new: cannot convert string to int64"]
         );
+    }
+
+    /// Rows skip the columns they have no value for; the nulls they owe are written when the
+    /// next value comes, at `finish`, and never leak into the next batch.
+    #[test]
+    fn skipped_columns_are_null_in_the_right_rows_across_batches() {
+        let seq = |n: i64| format!(r#"{{"event_type":"seq_goto","event":{{"old":{n},"new":2}}}}"#);
+        let other = r#"{"event_type":"/courses/x/","event":"{\"POST\": {}, \"GET\": {}}"}"#;
+        let mut reader = LineReader::default();
+        let mut builder = BatchBuilder::default();
+        let mut batch = |lines: &[String]| {
+            for (i, l) in lines.iter().enumerate() {
+                reader
+                    .read_line(l.as_bytes(), |rec| builder.append("s", None, i as u64, rec))
+                    .unwrap();
+            }
+            let b = builder.finish().unwrap();
+            let old = b
+                .column_by_name("seq_old")
+                .unwrap()
+                .as_primitive::<Int64Type>();
+            (0..b.num_rows())
+                .map(|i| old.is_valid(i).then(|| old.value(i)))
+                .collect::<Vec<_>>()
+        };
+        let o = other.to_string();
+        assert_eq!(
+            batch(&[seq(1), o.clone(), o.clone(), seq(4), o.clone()]),
+            [Some(1), None, None, Some(4), None]
+        );
+        assert_eq!(batch(&[o.clone(), seq(7)]), [None, Some(7)]);
+        assert_eq!(batch(&[o.clone(), o.clone()]), [None, None]);
+        assert_eq!(batch(&[]), Vec::<Option<i64>>::new());
     }
 }
