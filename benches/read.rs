@@ -2,8 +2,7 @@
 //! without Python, for profilers (`perf record`, `valgrind --tool=callgrind`).
 use std::time::Instant;
 
-use edxlog::input::source::Spec;
-use edxlog::pipeline::{inflate_only, Options, Pipeline};
+use edxlog::{inflate_only, Options, Pipeline, Spec};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

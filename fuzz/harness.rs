@@ -14,15 +14,13 @@ use std::sync::Arc;
 use arrow_array::{
     Array, Float64Array, Int64Array, ListArray, MapArray, RecordBatch, StringArray, StructArray,
 };
-use edxlog::accounting::RAW_LIMIT;
-use edxlog::columns::{schema, BatchBuilder};
-use edxlog::input::archive::{read_input, Counters, Event, Member};
-use edxlog::input::lines::{lines_of, Piece, SplitLimits};
-use edxlog::input::source::{Input, Origin, Spec};
-use edxlog::pipeline::{OnError, Options, Pipeline};
-use edxlog::record::get_payload::decode_get_payload;
-use edxlog::record::time::parse_time;
-use edxlog::record::{event_id, trim_line, LineReader, NotARow, Record, Warning};
+// The internals come from `edxlog::fuzzing` (the `fuzzing` feature; not a stable API).
+use edxlog::fuzzing::{
+    decode_get_payload, event_id, lines_of, parse_time, read_input, trim_line, BatchBuilder,
+    Counters, Event, Input, LineReader, Member, NotARow, Origin, Piece, Record, SplitLimits,
+    Warning,
+};
+use edxlog::{schema, OnError, Options, Pipeline, Spec, RAW_LIMIT};
 
 // ---------------------------------------------------------------------------------------------
 // Shared checks

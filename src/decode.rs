@@ -9,9 +9,7 @@
 //! decoder per worker; `cargo test` and the fuzzers use it directly.
 //!
 //! ```
-//! use edxlog::decode::{Decoder, Plan};
-//! use edxlog::input::archive::Member;
-//! use edxlog::options::Options;
+//! use edxlog::{Decoder, Member, Options, Plan};
 //!
 //! let plan = Plan::new(&Options::default()).unwrap();
 //! let mut decoder = Decoder::new(plan.into());
@@ -204,7 +202,7 @@ impl Decoder {
     }
 
     /// What the input stage split: whole lines, or a line over `max_line_bytes`.
-    pub fn push_piece(&mut self, member: &Member, piece: &Piece) {
+    pub(crate) fn push_piece(&mut self, member: &Member, piece: &Piece) {
         match piece {
             Piece::Lines {
                 first_line, data, ..
@@ -265,7 +263,7 @@ impl Decoder {
 
     /// What the input stage hands on. `Event::Whole` (a member still compressed) is for the
     /// pipeline to read first; here it is a bug.
-    pub fn push_event(&mut self, event: Event) {
+    pub(crate) fn push_event(&mut self, event: Event) {
         match event {
             Event::Member(_) => {}
             Event::Piece(member, piece) => self.push_piece(&member, &piece),

@@ -40,7 +40,7 @@ use crate::input::archive::{
 };
 use crate::input::lines::{Piece, SplitLimits};
 use crate::input::source::{expand, Input, Spec};
-pub use crate::options::{OnError, Options};
+use crate::options::Options;
 
 /// How often a waiting consumer checks whether it was cancelled.
 const POLL: Duration = Duration::from_millis(50);
@@ -274,7 +274,11 @@ impl Pipeline {
     }
 
     /// `start` with internal knobs, for tests and benchmarks.
-    pub fn start_tuned(specs: Vec<Spec>, options: Options, tuning: Tuning) -> Result<Pipeline> {
+    pub(crate) fn start_tuned(
+        specs: Vec<Spec>,
+        options: Options,
+        tuning: Tuning,
+    ) -> Result<Pipeline> {
         let plan = Arc::new(Plan::new(&options)?);
         let inputs = expand(specs)?;
         // No more workers than the budget keeps busy: the others would only wait for room,
@@ -712,6 +716,7 @@ fn job_of(event: Event) -> Option<(Arc<Member>, Job)> {
 mod tests {
     use super::*;
     use crate::columns::schema::column_index;
+    use crate::options::OnError;
     use std::io::Cursor;
 
     fn stream(data: &[u8]) -> Spec {

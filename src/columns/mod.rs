@@ -6,5 +6,4 @@ pub mod schema;
 pub mod table;
 
 pub use builder::BatchBuilder;
-pub use schema::schema;
-pub use table::{column_index, needs_of, COLUMNS};
+pub use table::needs_of;

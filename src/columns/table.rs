@@ -190,7 +190,9 @@ impl Fill {
         }
     }
 
-    /// The column type this fill produces, when it is fixed.
+    /// The column type this fill produces, when it is fixed (a test checks it against the
+    /// table's types).
+    #[cfg(test)]
     pub fn column_type(&self) -> ColumnType {
         match self {
             Fill::Source
