@@ -104,6 +104,8 @@ struct Splitter {
     stopped: bool,
     /// Chunks of lines handed on so far (for `chunk_bytes`).
     chunks_sent: u32,
+    /// Bytes of the last chunk handed on (for `chunk_buffer`).
+    last_chunk: usize,
     /// In `finish`: the last chunk is being handed on.
     ending: bool,
 }
@@ -124,6 +126,7 @@ impl Splitter {
             long: None,
             stopped: false,
             chunks_sent: 0,
+            last_chunk: 0,
             ending: false,
         };
         s.pending = Vec::with_capacity(FIRST_CAPACITY);
@@ -132,8 +135,17 @@ impl Splitter {
 
     /// A buffer for the next chunk with room for all of it (the chunk's size plus one read),
     /// so it never regrows: each doubling of a multi-MiB buffer is a copy and fresh pages.
+    /// When chunks end at `max_lines` long before `max_bytes` (a small `batch_size`, or runs
+    /// of blank lines), it reserves twice the last chunk instead: a fresh multi-MiB buffer
+    /// per chunk of a few lines made the allocator map and unmap memory for every chunk (a
+    /// fuzz input of 95,000 blank lines with `batch_size` 7 took 11 s under ASan, 8 s of it
+    /// in system calls).
     fn chunk_buffer(&self) -> Vec<u8> {
-        Vec::with_capacity(self.chunk_bytes().min(CHUNK_CAPACITY) + READ_SIZE)
+        let want = self
+            .chunk_bytes()
+            .min(CHUNK_CAPACITY)
+            .min((2 * self.last_chunk).max(FIRST_CAPACITY));
+        Vec::with_capacity(want + READ_SIZE)
     }
 
     /// The size the chunk being filled may reach.
@@ -232,6 +244,7 @@ impl Splitter {
             return true;
         }
         self.chunks_sent += 1;
+        self.last_chunk = self.partial_start;
         // At the member's end no chunk follows: no buffer for one.
         let mut next = if self.ending {
             Vec::new()
