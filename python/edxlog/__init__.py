@@ -57,6 +57,11 @@ def read(
     ``batch_size`` rows each, in input order), or hand it to any Arrow consumer
     (``pyarrow.RecordBatchReader.from_stream``, DuckDB, polars), which pulls it lazily.
 
+    ``threads`` is the number of parse workers (default: the machine's cores). Memory comes from
+    a budget of work in flight (64 MiB for two workers, at most 96 MiB), not from the thread
+    count: a worker starts only for each 24 MiB of it, so at most 4 run, and peak RSS stays
+    under 300 MB for any ``threads`` (README, "Use").
+
     ``columns`` selects (and orders) the columns; work only those columns need is skipped.
     ``event_types`` keeps only rows whose ``event_type`` is one of these names; other lines are
     skipped before the costly work (most are not even parsed) and counted as ``filtered``.
