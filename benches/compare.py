@@ -158,8 +158,8 @@ print(json.dumps({"import": t_import, "reads": times}))
 
 def job_fresh_process(src, pandas_first=False):
     """Four read_tables in one new Python process; also the whole process's wall time.
-    pandas_first: import pandas before edxlog (a diagnostic: pyarrow.table() imports pandas on
-    its first call, which a first read_table pays)."""
+    pandas_first: import pandas before edxlog (a diagnostic: a first read_table used to pay
+    pandas' import through pyarrow.table(); it should no longer differ)."""
     def run():
         t0 = time.perf_counter()
         args = [sys.executable, "-c", FRESH_SCRIPT, str(src)] + (["pandas-first"] if pandas_first else [])
@@ -441,10 +441,10 @@ class Bench:
             if f:
                 t.add(label, fmt(f["import"], 3), fmt(f["first"], 3), fmt(f["steady"], 3),
                       fmt(f["ratio"], 2), fmt(f["process"], 2))
-        t.note = ("The diagnostic row imports pandas before edxlog: Reader.read_all builds its table with "
-                  "pyarrow.table(), whose first call imports pandas when it is installed; that row shows the "
-                  "first read without that import (its 'import edxlog' time excludes pandas' and pyarrow's, which "
-                  "pandas imported).")
+        t.note = ("The diagnostic row imports pandas (and so pyarrow) before edxlog, so its 'import edxlog' "
+                  "excludes them. Reader.read_all used to build its table with pyarrow.table(), whose first "
+                  "call imports pandas; it now reads through RecordBatchReader.from_stream and imports no "
+                  "pandas, so this row and the first one should agree on the first read.")
         return t
 
     def rss_table(self) -> Table:
