@@ -59,8 +59,8 @@ def read(
 
     ``threads`` is the number of parse workers (default: the machine's cores). Memory comes from
     a budget of work in flight (64 MiB for two workers, at most 96 MiB), not from the thread
-    count: a worker starts only for each 24 MiB of it, so at most 4 run, and peak RSS stays
-    under 300 MB for any ``threads`` (README, "Use").
+    count: a worker starts only for each 24 MiB of it, so at most 4 run whatever ``threads``
+    asks for (peak RSS figures: README, "Use").
 
     ``columns`` selects (and orders) the columns; work only those columns need is skipped.
     ``event_types`` keeps only rows whose ``event_type`` is one of these names; other lines are
