@@ -63,6 +63,9 @@ PROFILES = ("2017", "classic")
 KINDS = {"plain": "tar of plain members", "gzm": "tar of gzipped members"}
 THREE_COLUMNS = ["time", "username", "event_type"]
 RSS_THREADS = (2, 8, 32)
+#: A diagnostic row, not a target: the daily-members read at 8 threads with glibc's malloc arenas
+#: limited, which shows how much of the peak is the allocator's per-thread retention.
+ARENA_DIAGNOSTIC = ("daily members", 8, {"MALLOC_ARENA_MAX": "2"})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -190,11 +193,13 @@ print(json.dumps({"baseline_kb": base, "vmhwm_kb": vm("VmHWM"), "rows": rows, "b
 """
 
 
-def peak_rss(path, threads) -> dict:
+def peak_rss(path, threads, env=None) -> dict:
     """Stream `path` batch by batch in a grandchild started by a small /bin/sh, so that its
-    VmHWM is its own (a child forked straight from this big process starts from our RSS)."""
+    VmHWM is its own (a child forked straight from this big process starts from our RSS).
+    `env`: extra environment variables (the malloc-arena diagnostic)."""
     out = subprocess.run(["/bin/sh", "-c", '"$0" -c "$1" "$2" "$3"; exit $?', sys.executable, RSS_SCRIPT,
-                          str(path), str(threads)], capture_output=True, text=True, check=True, cwd="/")
+                          str(path), str(threads)], capture_output=True, text=True, check=True, cwd="/",
+                         env={**os.environ, **(env or {})})
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -322,6 +327,12 @@ class Bench:
                 except Exception as e:  # noqa: BLE001
                     last = ((getattr(e, "stderr", None) or str(e)).strip().splitlines() or [""])[-1]
                     self.rss[shape, t] = "FAILED %s: %s" % (type(e).__name__, last[:160])
+        shape, t, env = ARENA_DIAGNOSTIC
+        if shape in self.rss_inputs:
+            try:
+                self.rss_arena = peak_rss(self.rss_inputs[shape]["path"], t, env)
+            except Exception as e:  # noqa: BLE001
+                self.rss_arena = "FAILED %s" % type(e).__name__
 
     # -- tables ---------------------------------------------------------------------------------
     def targets(self) -> Table:
@@ -459,6 +470,16 @@ class Bench:
                           fmt(r["batches"], 0), r["baseline_kb"] / 1024, r["vmhwm_kb"] / 1024)
                 else:
                     t.add(name, fmt(inp["members"], 0), inp["bytes_raw"] / 1e6, str(th), r or "not run", "-", "-", "-")
+        shape, th, env = ARENA_DIAGNOSTIC
+        r = getattr(self, "rss_arena", None)
+        if isinstance(r, dict) and shape in self.rss_inputs:
+            inp = self.rss_inputs[shape]
+            label = "%s, %s (diagnostic)" % (shape, " ".join("%s=%s" % kv for kv in env.items()))
+            t.add(label, fmt(inp["members"], 0), inp["bytes_raw"] / 1e6, str(th), fmt(r["rows"], 0),
+                  fmt(r["batches"], 0), r["baseline_kb"] / 1024, r["vmhwm_kb"] / 1024)
+            t.note = ("The diagnostic row limits glibc's malloc arenas (one per allocating thread by "
+                      "default, each keeping freed memory); the difference to the row with the same "
+                      "threads is the allocator's retention, not edxlog's work in flight.")
         return t
 
 
