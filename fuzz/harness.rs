@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 use std::io::Cursor;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use arrow_array::{
@@ -17,8 +17,8 @@ use arrow_array::{
 // The internals come from `edxlog::fuzzing` (the `fuzzing` feature; not a stable API).
 use edxlog::fuzzing::{
     decode_get_payload, event_id, lines_of, parse_time, read_input, trim_line, BatchBuilder,
-    Counters, Event, Input, LineReader, Member, NotARow, Origin, Piece, Record, SplitLimits,
-    Warning,
+    Control, Counters, Event, Input, LineReader, Member, NotARow, Origin, Piece, Record,
+    SplitLimits, Warning,
 };
 use edxlog::{schema, OnError, Options, Pipeline, Spec, RAW_LIMIT};
 
@@ -366,13 +366,18 @@ pub fn archive(data: &[u8]) {
         server: None,
     };
     let counters = Counters::default();
+    let never_cancelled = AtomicBool::new(false);
+    let ctl = Control {
+        counters: &counters,
+        cancel: &never_cancelled,
+    };
     // The member being read, the number its next line will have, and whether damage that
     // reading did not resume after has ended it.
     let mut current: Option<(Arc<Member>, u64, bool)> = None;
     let mut members = 0u64;
     let mut last_archive_damage_at = None;
     // Whole-member reading (0 turns it off) is fuzzed through the `pipeline` target.
-    let finished = read_input(input, &counters, LIMITS, 0, &mut |event| {
+    let finished = read_input(input, ctl, LIMITS, 0, &mut |event| {
         match event {
             Event::Member(m) => {
                 members += 1;

@@ -75,7 +75,7 @@ pub use pipeline::{inflate_only, Pipeline, Shared};
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing {
     pub use crate::columns::BatchBuilder;
-    pub use crate::input::archive::{read_input, Counters, Event, Member};
+    pub use crate::input::archive::{read_input, Control, Counters, Event, Member};
     pub use crate::input::lines::{lines_of, Piece, SplitLimits};
     pub use crate::input::source::{Input, Origin};
     pub use crate::record::get_payload::decode_get_payload;

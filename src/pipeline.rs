@@ -36,7 +36,7 @@ use crate::accounting::{Reject, Stats};
 use crate::decode::{Decoder, Output, Plan, RejectLog};
 use crate::error::{Error, Result};
 use crate::input::archive::{
-    read_input, read_member_bytes, Counters, Event, Member, Reading, INFLATE_WHOLE_LIMIT,
+    read_input, read_member_bytes, Control, Counters, Event, Member, Reading, INFLATE_WHOLE_LIMIT,
 };
 use crate::input::lines::{Piece, SplitLimits};
 use crate::input::source::{expand, Input, Spec};
@@ -171,7 +171,8 @@ pub struct Shared {
     /// Set once the reject log is full: workers then count rejects without building their
     /// details (every result not yet consumed comes later in input order, so none is kept).
     rejects_full: AtomicBool,
-    /// The consumer is gone or stopped: every thread returns.
+    /// The consumer is gone or stopped: every thread returns (the input stage too, at its next
+    /// read: `input_control`).
     cancel: AtomicBool,
     budget: Budget,
 }
@@ -193,6 +194,14 @@ impl Shared {
 
     fn cancelled(&self) -> bool {
         self.cancel.load(Ordering::Relaxed)
+    }
+
+    /// The input stage's view: our counters to update, our flag to stop at.
+    fn input_control(&self) -> Control<'_> {
+        Control {
+            counters: &self.counters,
+            cancel: &self.cancel,
+        }
     }
 }
 
@@ -436,7 +445,6 @@ impl Pipeline {
     pub fn stop(&mut self) {
         self.finished = true;
         self.shared.cancel.store(true, Ordering::Relaxed);
-        self.shared.counters.cancel.store(true, Ordering::Relaxed);
         self.shared.budget.wake();
         self.order = None;
         self.current = None;
@@ -565,8 +573,12 @@ fn produce(
 ) {
     let result = catch_unwind(AssertUnwindSafe(|| {
         for input in inputs {
-            let keep_going =
-                read_input(input, &shared.counters, limits, whole_limit, &mut |event| {
+            let keep_going = read_input(
+                input,
+                shared.input_control(),
+                limits,
+                whole_limit,
+                &mut |event| {
                     match job_of(event) {
                         None => true,
                         // An input that cannot be opened ends the read.
@@ -576,7 +588,8 @@ fn produce(
                         }
                         Some((member, job)) => packer.add(member, job),
                     }
-                });
+                },
+            );
             if !keep_going {
                 return;
             }
@@ -664,7 +677,7 @@ fn run(w: Work, decoder: &mut Decoder, config: &WorkerConfig, shared: &Shared) -
                 read_member_bytes(
                     reading,
                     member,
-                    &shared.counters,
+                    shared.input_control(),
                     config.limits,
                     &mut |event| {
                         if !(config.inflate_only && matches!(event, Event::Piece(..))) {

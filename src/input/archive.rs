@@ -58,9 +58,16 @@ pub struct Counters {
     pub bytes_in: Arc<AtomicU64>,
     pub bytes_out: AtomicU64,
     pub members: AtomicU64,
-    /// Set when the consumer is gone: reading stops at the next read of a member's data
-    /// (so a long member without a send, such as a line of gigabytes, does not run on).
-    pub cancel: AtomicBool,
+}
+
+/// What the input stage shares with whoever drives it: the counters it updates, and the
+/// driver's flag that tells it to stop. Once the flag is set, reading stops at the next read
+/// of a member's data (so a long member without a send, such as a line of gigabytes, does not
+/// run on).
+#[derive(Clone, Copy)]
+pub struct Control<'a> {
+    pub counters: &'a Counters,
+    pub cancel: &'a AtomicBool,
 }
 
 /// A member's data that fails once the read is cancelled.
@@ -108,7 +115,7 @@ pub const CORRUPT_DATA: &str = "member's compressed data is corrupt";
 pub fn read_member_bytes(
     reading: Reading,
     member: Arc<Member>,
-    counters: &Counters,
+    ctl: Control<'_>,
     limits: SplitLimits,
     emit: &mut dyn FnMut(Event) -> bool,
 ) -> bool {
@@ -117,11 +124,11 @@ pub fn read_member_bytes(
     let reader = io::Cursor::new(reading.data).chain(FailAtEnd(reading.error));
     if hint > INFLATE_WHOLE_LIMIT {
         // Its last trailer says it is too big to hold: it streams.
-        return read_member(Box::new(reader), member, counters, limits, emit);
+        return read_member(Box::new(reader), member, ctl, limits, emit);
     }
     let mut gz = GzMembers::new(Cancellable {
         inner: reader,
-        cancel: &counters.cancel,
+        cancel: ctl.cancel,
     });
     let mut data = Vec::with_capacity(hint);
     let mut breaks = VecDeque::new();
@@ -178,7 +185,7 @@ pub fn read_member_bytes(
         breaks,
         rest: (!whole).then_some(gz),
     };
-    read_decoded(Box::new(replay), member, counters, limits, &verdicts, emit)
+    read_decoded(Box::new(replay), member, ctl, limits, &verdicts, emit)
 }
 
 /// Ends a segment of a member at a line boundary, without damage (see `read_member_bytes`).
@@ -261,14 +268,14 @@ impl Read for FailAtEnd {
 /// Tar members of at most `whole_limit` bytes (as stored) are handed on whole (0: none).
 pub fn read_input(
     input: Input,
-    counters: &Counters,
+    ctl: Control<'_>,
     limits: SplitLimits,
     whole_limit: u64,
     emit: &mut dyn FnMut(Event) -> bool,
 ) -> bool {
     let name = input.name.clone();
     let server = input.server.clone();
-    let reader = match input.open(counters.bytes_in.clone()) {
+    let reader = match input.open(ctl.counters.bytes_in.clone()) {
         Ok(r) => r,
         Err(e) => return emit(Event::Failed(e)),
     };
@@ -279,15 +286,15 @@ pub fn read_input(
     });
     let outer = match maybe_gunzip(reader).and_then(|r| peek(r, SNIFF)) {
         Ok((head, r)) if is_tar(&head) => {
-            return read_tar(r, &name, counters, limits, whole_limit, emit)
+            return read_tar(r, &name, ctl, limits, whole_limit, emit)
         }
         Ok((_, r)) => r,
         Err(e) => {
-            counters.members.fetch_add(1, Ordering::Relaxed);
+            ctl.counters.members.fetch_add(1, Ordering::Relaxed);
             return emit(Event::Member(whole.clone())) && emit(damage(&whole, 1, e, 0));
         }
     };
-    read_member(outer, whole, counters, limits, emit)
+    read_member(outer, whole, ctl, limits, emit)
 }
 
 fn corrupt(member: &Arc<Member>, line: u64, e: &io::Error, offset: u64) -> Event {
@@ -306,14 +313,14 @@ fn corrupt(member: &Arc<Member>, line: u64, e: &io::Error, offset: u64) -> Event
 fn read_member(
     reader: Box<dyn Read + '_>,
     member: Arc<Member>,
-    counters: &Counters,
+    ctl: Control<'_>,
     limits: SplitLimits,
     emit: &mut dyn FnMut(Event) -> bool,
 ) -> bool {
     match maybe_gunzip(reader) {
-        Ok(decoded) => read_decoded(decoded, member, counters, limits, &[], emit),
+        Ok(decoded) => read_decoded(decoded, member, ctl, limits, &[], emit),
         Err(e) => {
-            counters.members.fetch_add(1, Ordering::Relaxed);
+            ctl.counters.members.fetch_add(1, Ordering::Relaxed);
             emit(Event::Member(member.clone())) && emit(damage(&member, 1, e, 0))
         }
     }
@@ -326,12 +333,12 @@ fn read_member(
 fn read_decoded(
     decoded: Box<dyn Read + '_>,
     member: Arc<Member>,
-    counters: &Counters,
+    ctl: Control<'_>,
     limits: SplitLimits,
     verdicts: &[Option<&'static str>],
     emit: &mut dyn FnMut(Event) -> bool,
 ) -> bool {
-    counters.members.fetch_add(1, Ordering::Relaxed);
+    ctl.counters.members.fetch_add(1, Ordering::Relaxed);
     if !emit(Event::Member(member.clone())) {
         return false;
     }
@@ -341,7 +348,7 @@ fn read_decoded(
     };
     let mut body = Cancellable {
         inner: body,
-        cancel: &counters.cancel,
+        cancel: ctl.cancel,
     };
     if let Some(kind) = binary_kind(&head) {
         if !emit(Event::NotLogs {
@@ -364,7 +371,9 @@ fn read_decoded(
         let end = split_lines(&mut body, limits, &mut |piece| {
             emit(Event::Piece(rows_of.clone(), renumber(piece, lines_before)))
         });
-        counters.bytes_out.fetch_add(end.bytes, Ordering::Relaxed);
+        ctl.counters
+            .bytes_out
+            .fetch_add(end.bytes, Ordering::Relaxed);
         bytes += end.bytes;
         if end.stopped {
             return false;
@@ -441,14 +450,14 @@ fn server_of(path: &str) -> Option<String> {
 fn read_tar(
     reader: Box<dyn Read + '_>,
     archive_name: &str,
-    counters: &Counters,
+    ctl: Control<'_>,
     limits: SplitLimits,
     whole_limit: u64,
     emit: &mut dyn FnMut(Event) -> bool,
 ) -> bool {
     let mut walker = TarWalker::new(Cancellable {
         inner: reader,
-        cancel: &counters.cancel,
+        cancel: ctl.cancel,
     });
     // The last entry's name, and a skipped span whose reject waits for the name after it.
     let mut last: Option<String> = None;
@@ -522,7 +531,7 @@ fn read_tar(
         let rest = io::Cursor::new(head)
             .chain(FailAtEnd(head_error))
             .chain(data);
-        if !read_member(Box::new(rest), member, counters, limits, emit) {
+        if !read_member(Box::new(rest), member, ctl, limits, emit) {
             return false;
         }
     }
