@@ -288,12 +288,11 @@ impl Decoder {
         self.end_batch();
     }
 
-    /// Drops the buffers kept for the next batch (an idle worker's memory); the next rows
-    /// start small ones. Only between batches: the batch being built is kept.
+    /// Drops the buffers kept for the next batch (an idle worker's memory); the next batch
+    /// makes room for the biggest so far again. Only between batches: a batch being built
+    /// keeps its buffers.
     pub fn release_buffers(&mut self) {
-        if self.builder.is_empty() {
-            self.builder = BatchBuilder::new(self.plan.projection.as_deref());
-        }
+        self.builder.release_buffers();
     }
 
     /// The next finished output, oldest first.
