@@ -1,5 +1,5 @@
-//! `cargo run --release --example read -- PATH [THREADS] [--inflate-only]`: the pipeline alone,
-//! without Python, for profilers (`perf record`, `valgrind --tool=callgrind`).
+//! `cargo run --release --example read -- PATH [THREADS] [--inflate-only] [--columns a,b,c]`:
+//! the pipeline alone, without Python, for profilers (`perf record`, `valgrind --tool=callgrind`).
 use std::time::Instant;
 
 use edxlog::{inflate_only, Options, Pipeline, Spec};
@@ -19,10 +19,16 @@ fn main() {
         );
         return;
     }
+    let columns = args
+        .iter()
+        .position(|a| a == "--columns")
+        .and_then(|i| args.get(i + 1))
+        .map(|c| c.split(',').map(str::to_string).collect());
     let mut p = Pipeline::start(
         vec![Spec::Path(path.into())],
         Options {
             threads,
+            columns,
             ..Options::default()
         },
     )

@@ -289,7 +289,7 @@ impl Decoder {
     }
 
     /// Drops the buffers kept for the next batch (an idle worker's memory); the next batch
-    /// makes room for the biggest so far again. Only between batches: a batch being built
+    /// makes room for the last one's size again. Only between batches: a batch being built
     /// keeps its buffers.
     pub fn release_buffers(&mut self) {
         self.builder.release_buffers();
