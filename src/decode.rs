@@ -37,7 +37,7 @@ use crate::options::{OnError, Options};
 use crate::record::{EventTypeFilter, LineReader, Needs, NotARow};
 
 /// The most text (line bytes) in one batch: bounds the memory of a batch whatever `batch_size`.
-pub const BATCH_BYTES: usize = 8 << 20;
+pub(crate) const BATCH_BYTES: usize = 8 << 20;
 
 /// A read's options, checked and compiled once, shared by every decoder of the read.
 pub struct Plan {
@@ -331,26 +331,26 @@ impl Decoder {
 
 /// The rejects of a read kept in detail: the first `max` in input order; later ones are only
 /// counted (`Stats::rejects_dropped`).
-pub struct RejectLog {
+pub(crate) struct RejectLog {
     kept: Vec<Reject>,
     max: usize,
 }
 
 impl RejectLog {
-    pub fn new(max: usize) -> RejectLog {
+    pub(crate) fn new(max: usize) -> RejectLog {
         RejectLog {
             kept: Vec::new(),
             max,
         }
     }
 
-    pub fn is_full(&self) -> bool {
+    pub(crate) fn is_full(&self) -> bool {
         self.kept.len() >= self.max
     }
 
     /// Keeps what there is room for of `details` (the next rejects in input order) and counts
     /// the others into `stats.rejects_dropped`.
-    pub fn keep(&mut self, mut details: Vec<Reject>, stats: &mut Stats) {
+    pub(crate) fn keep(&mut self, mut details: Vec<Reject>, stats: &mut Stats) {
         let room = self.max.saturating_sub(self.kept.len());
         if details.len() > room {
             stats.rejects_dropped += (details.len() - room) as u64;
@@ -359,7 +359,7 @@ impl RejectLog {
         self.kept.extend(details);
     }
 
-    pub fn rejects(&self) -> &[Reject] {
+    pub(crate) fn rejects(&self) -> &[Reject] {
         &self.kept
     }
 }

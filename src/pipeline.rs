@@ -47,7 +47,7 @@ const POLL: Duration = Duration::from_millis(50);
 
 /// Tar members up to this size (as stored) are read whole by the producer and inflated and
 /// split by a worker; larger ones are streamed by the producer, so memory stays bounded.
-pub const WHOLE_MEMBER_LIMIT: u64 = 16 << 20;
+pub(crate) const WHOLE_MEMBER_LIMIT: u64 = 16 << 20;
 
 /// The most decompressed text in one chunk of a member's lines and in one work item. The
 /// first items of a read are smaller (`FIRST_ITEM`, doubling), so every worker starts at once.
@@ -58,7 +58,7 @@ const FIRST_ITEM: usize = 256 << 10;
 /// all taken) at most: with `WORKER_COST` per worker, the memory of a read for any number of
 /// threads (it allows 4 workers; 8 and 32 threads then peaked at 266-269 MB of RSS on daily
 /// gzipped members, against 405-461 MB with 128 MiB and 10 workers).
-pub const IN_FLIGHT_BYTES: u64 = 96 << 20;
+pub(crate) const IN_FLIGHT_BYTES: u64 = 96 << 20;
 
 /// The smallest budget, whatever the number of threads.
 const MIN_IN_FLIGHT_BYTES: u64 = 64 << 20;
@@ -95,7 +95,7 @@ const BATCH_PER_TEXT: u64 = 2;
 
 /// Knobs for the tests and benchmarks only (`Pipeline::start_tuned`); users get the defaults.
 #[derive(Debug, Clone, Copy)]
-pub struct Tuning {
+pub(crate) struct Tuning {
     /// Tar members up to this size are inflated by workers; 0: the producer reads every one.
     pub whole_member_limit: u64,
     /// Read, inflate and split only, making no rows (the inflate-only ceiling).

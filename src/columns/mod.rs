@@ -1,9 +1,9 @@
 //! Typed values → Arrow: THE column table, the schema derived from it, and the batch builder.
 
-pub mod builder;
+pub(crate) mod builder;
 mod keys;
-pub mod schema;
-pub mod table;
+pub(crate) mod schema;
+pub(crate) mod table;
 
 pub use builder::BatchBuilder;
-pub use table::needs_of;
+pub(crate) use table::needs_of;

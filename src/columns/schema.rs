@@ -6,17 +6,17 @@ use std::sync::{Arc, OnceLock};
 use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
 
 use super::table::ColumnType;
-pub use super::table::{column_index, COLUMNS};
+pub(crate) use super::table::{column_index, COLUMNS};
 
 /// Field-metadata key holding the column's one-line documentation.
-pub const DOC_KEY: &str = "doc";
+pub(crate) const DOC_KEY: &str = "doc";
 
 fn string_list() -> DataType {
     DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)))
 }
 
 /// The fields of one `correct_map` entry.
-pub fn correct_map_fields() -> Fields {
+pub(crate) fn correct_map_fields() -> Fields {
     let s = |n: &str| Field::new(n, DataType::Utf8, true);
     Fields::from(vec![
         s("answer_id"),
@@ -37,7 +37,7 @@ fn correct_map_type() -> DataType {
     )))
 }
 /// `map<string, list<string>>` with Arrow's usual `entries`/`keys`/`values` names.
-pub fn answers_entries_field() -> Arc<Field> {
+pub(crate) fn answers_entries_field() -> Arc<Field> {
     Arc::new(Field::new(
         "entries",
         DataType::Struct(Fields::from(vec![
@@ -52,7 +52,7 @@ fn answers_type() -> DataType {
 }
 
 /// The Arrow type of a column type.
-pub fn arrow_type(t: ColumnType) -> DataType {
+pub(crate) fn arrow_type(t: ColumnType) -> DataType {
     match t {
         ColumnType::Utf8 => DataType::Utf8,
         ColumnType::Int64 => DataType::Int64,

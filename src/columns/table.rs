@@ -10,7 +10,7 @@ use crate::record::Needs;
 
 /// A column's type; `schema.rs` maps it to Arrow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ColumnType {
+pub(crate) enum ColumnType {
     Utf8,
     Int64,
     Float64,
@@ -28,7 +28,7 @@ pub enum ColumnType {
 
 /// How a value of the event payload becomes a column value (contract §6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Rule {
+pub(crate) enum Rule {
     /// The string rule: strings as given, numbers as text; a `Utf8` column.
     String,
     /// The int rule; an `Int64` column.
@@ -40,7 +40,7 @@ pub enum Rule {
 }
 
 impl Rule {
-    pub const fn column_type(self) -> ColumnType {
+    pub(crate) const fn column_type(self) -> ColumnType {
         match self {
             Rule::String | Rule::JsonText => ColumnType::Utf8,
             Rule::Int => ColumnType::Int64,
@@ -51,7 +51,7 @@ impl Rule {
 
 /// The event types whose payload fills a column (contract §4).
 #[derive(Clone, Copy)]
-pub struct Family {
+pub(crate) struct Family {
     pub name: &'static str,
     /// Whether an `event_type` belongs to the family; None means any event, with or without
     /// an event type.
@@ -59,7 +59,7 @@ pub struct Family {
 }
 
 impl Family {
-    pub fn includes(&self, event_type: Option<&str>) -> bool {
+    pub(crate) fn includes(&self, event_type: Option<&str>) -> bool {
         match self.has {
             None => true,
             Some(has) => event_type.is_some_and(has),
@@ -73,23 +73,23 @@ impl std::fmt::Debug for Family {
     }
 }
 
-pub const ANY: Family = Family {
+pub(crate) const ANY: Family = Family {
     name: "any",
     has: None,
 };
-pub const VIDEO: Family = Family {
+pub(crate) const VIDEO: Family = Family {
     name: "`*_video`, `edx.video.*`",
     has: Some(|t| t.ends_with("_video") || t.starts_with("edx.video.")),
 };
-pub const BOOK: Family = Family {
+pub(crate) const BOOK: Family = Family {
     name: "`book`",
     has: Some(|t| t == "book"),
 };
-pub const SEQ: Family = Family {
+pub(crate) const SEQ: Family = Family {
     name: "`seq_*`",
     has: Some(|t| t.starts_with("seq_")),
 };
-pub const RUBRIC: Family = Family {
+pub(crate) const RUBRIC: Family = Family {
     name: "`rubric_select`, `oe_*`, `peer_grading_*`, `staff_grading_*`",
     has: Some(|t| {
         t == "rubric_select"
@@ -98,22 +98,22 @@ pub const RUBRIC: Family = Family {
             || t.starts_with("staff_grading_")
     }),
 };
-pub const ENROLLMENT: Family = Family {
+pub(crate) const ENROLLMENT: Family = Family {
     name: "`edx.course.enrollment.*`",
     has: Some(|t| t.starts_with("edx.course.enrollment.")),
 };
-pub const UI_LMS: Family = Family {
+pub(crate) const UI_LMS: Family = Family {
     name: "`edx.ui.lms.*`",
     has: Some(|t| t.starts_with("edx.ui.lms.")),
 };
-pub const GRADES_PROBLEM: Family = Family {
+pub(crate) const GRADES_PROBLEM: Family = Family {
     name: "`edx.grades.problem.*`",
     has: Some(|t| t.starts_with("edx.grades.problem.")),
 };
 
 /// Where a column's value comes from.
 #[derive(Debug, Clone, Copy)]
-pub enum Fill {
+pub(crate) enum Fill {
     /// The member path (or file name).
     Source,
     /// The first directory of the member path.
@@ -152,7 +152,7 @@ pub enum Fill {
 
 impl Fill {
     /// What computing this column asks of the line reader.
-    pub fn needs(&self) -> Needs {
+    pub(crate) fn needs(&self) -> Needs {
         let mut n = Needs::NONE;
         match self {
             Fill::EventId => n.event_id = true,
@@ -169,7 +169,7 @@ impl Fill {
     }
 
     /// The top-level key this column takes its value from, which therefore is not `extra`.
-    pub fn top_level_key(&self) -> Option<&'static str> {
+    pub(crate) fn top_level_key(&self) -> Option<&'static str> {
         match self {
             Fill::Time => Some("time"),
             Fill::Key(k) => Some(k),
@@ -180,7 +180,7 @@ impl Fill {
     }
 
     /// The keys of the payload object this column reads, in order of preference.
-    pub fn payload_keys(&self) -> &'static [&'static str] {
+    pub(crate) fn payload_keys(&self) -> &'static [&'static str] {
         match self {
             Fill::Payload { keys, .. } => keys,
             Fill::ProblemId => &["problem_id", "problem"],
@@ -215,7 +215,7 @@ impl Fill {
     }
 }
 
-pub struct Column {
+pub(crate) struct Column {
     pub name: &'static str,
     pub ty: ColumnType,
     pub nullable: bool,
@@ -268,7 +268,7 @@ const fn payload(
 
 use ColumnType as T;
 
-pub const COLUMNS: &[Column] = &[
+pub(crate) const COLUMNS: &[Column] = &[
     // Provenance and identity
     required("source", T::Utf8, Fill::Source, "Member path inside the archive, or the file path for non-archive input (`<stdin>`, or the file object's name)."),
     col("server", T::Utf8, Fill::Server, "First directory of the member path (the server the log came from); null when there is none."),
@@ -326,13 +326,13 @@ pub const COLUMNS: &[Column] = &[
 ];
 
 /// Index of a column by name.
-pub fn column_index(name: &str) -> Option<usize> {
+pub(crate) fn column_index(name: &str) -> Option<usize> {
     COLUMNS.iter().position(|c| c.name == name)
 }
 
 /// What a read of the named columns (all of them when None) needs from each line. Unknown
 /// names need nothing (the pipeline refuses them before).
-pub fn needs_of<'c>(columns: Option<impl IntoIterator<Item = &'c str>>) -> Needs {
+pub(crate) fn needs_of<'c>(columns: Option<impl IntoIterator<Item = &'c str>>) -> Needs {
     let Some(names) = columns else {
         return Needs::ALL;
     };

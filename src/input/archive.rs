@@ -102,17 +102,17 @@ pub struct Reading {
 ///
 /// With 32 MiB, a read of daily members inflating to ~37 MB each peaked at 329 / 648 / 765 MB
 /// RSS on 2 / 8 / 32 threads (benches/compare.py).
-pub const INFLATE_WHOLE_LIMIT: usize = 8 << 20;
+pub(crate) const INFLATE_WHOLE_LIMIT: usize = 8 << 20;
 
 /// The warning of rows from gzip data that failed its checks.
-pub const FAILED_CHECKSUM: &str = "member failed its checksum";
-pub const CORRUPT_DATA: &str = "member's compressed data is corrupt";
+pub(crate) const FAILED_CHECKSUM: &str = "member failed its checksum";
+pub(crate) const CORRUPT_DATA: &str = "member's compressed data is corrupt";
 
 /// Reads a member that the producer read whole: exactly as `read_member` would have read it
 /// from the archive, the same damage at the same place. When it inflates whole within
 /// `INFLATE_WHOLE_LIMIT`, the rows of a gzip member whose checksum fails (or whose deflate
 /// data is corrupt) get a warning saying so.
-pub fn read_member_bytes(
+pub(crate) fn read_member_bytes(
     reading: Reading,
     member: Arc<Member>,
     ctl: Control<'_>,
@@ -430,7 +430,7 @@ fn damage(member: &Arc<Member>, line: u64, e: io::Error, offset: u64) -> Event {
 
 /// Marks errors of the underlying source, as opposed to damage found while decoding it.
 #[derive(Debug)]
-pub struct SourceError(pub String);
+pub(crate) struct SourceError(pub String);
 
 impl std::fmt::Display for SourceError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -4,12 +4,12 @@ use std::io::{self, Cursor, Read};
 
 use super::gz::GzMembers;
 
-pub const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+pub(crate) const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// Reads up to `n` bytes from the front of `reader` and gives them back in front of the rest.
 /// A read error is not returned here: the bytes before it come first, then the error, so
 /// the lines before damage near the start of a stream are still read.
-pub fn peek<'a>(
+pub(crate) fn peek<'a>(
     mut reader: Box<dyn Read + 'a>,
     n: usize,
 ) -> io::Result<(Vec<u8>, Box<dyn Read + 'a>)> {
@@ -61,18 +61,18 @@ impl<R: Read> Read for Replay<R> {
 }
 
 /// Whether the bytes start a gzip stream.
-pub fn is_gzip(head: &[u8]) -> bool {
+pub(crate) fn is_gzip(head: &[u8]) -> bool {
     head.starts_with(&GZIP_MAGIC)
 }
 
 /// Whether the bytes start a tar archive (POSIX/GNU `ustar` magic at offset 257).
-pub fn is_tar(head: &[u8]) -> bool {
+pub(crate) fn is_tar(head: &[u8]) -> bool {
     head.len() >= 262 && &head[257..262] == b"ustar"
 }
 
 /// The decompressed stream: gzip is unwrapped (all concatenated members, resuming after a
 /// damaged one: see `gz`), anything else passes through.
-pub fn maybe_gunzip<'a>(reader: Box<dyn Read + 'a>) -> io::Result<Box<dyn Read + 'a>> {
+pub(crate) fn maybe_gunzip<'a>(reader: Box<dyn Read + 'a>) -> io::Result<Box<dyn Read + 'a>> {
     let (head, reader) = peek(reader, 2)?;
     Ok(if is_gzip(&head) {
         Box::new(GzMembers::new(reader))
@@ -83,7 +83,7 @@ pub fn maybe_gunzip<'a>(reader: Box<dyn Read + 'a>) -> io::Result<Box<dyn Read +
 
 /// What a non-tar, non-gzip stream looks like when it is not text lines: a known binary
 /// format, or a head with NUL/invalid UTF-8 and no `{` at all.
-pub fn binary_kind(head: &[u8]) -> Option<&'static str> {
+pub(crate) fn binary_kind(head: &[u8]) -> Option<&'static str> {
     const MAGICS: [(&[u8], &str); 10] = [
         (b"\x89PNG", "PNG image"),
         (b"\xff\xd8\xff", "JPEG image"),

@@ -19,18 +19,18 @@ use memchr::memmem;
 const READ_SIZE: usize = 256 * 1024;
 /// The resynchronisation scan starts at most this many bytes before the point where the damage
 /// was found (and never before the damaged member's second byte).
-pub const LOOKBACK: u64 = 64 * 1024;
+pub(crate) const LOOKBACK: u64 = 64 * 1024;
 /// A candidate member is taken when this many compressed bytes after its header inflate
 /// without error (or it inflates to its end and its checksum matches).
-pub const TRIAL_INPUT: usize = 32 * 1024;
+pub(crate) const TRIAL_INPUT: usize = 32 * 1024;
 /// A gzip header (with its optional name, comment and extra field) longer than this is damage.
-pub const MAX_HEADER: usize = 64 * 1024;
+pub(crate) const MAX_HEADER: usize = 64 * 1024;
 
 const MAGIC: &[u8] = &[0x1f, 0x8b, 0x08];
 
 /// The error a damaged member gives, once; reading goes on after it when `resumed`.
 #[derive(Debug)]
-pub struct GzDamage {
+pub(crate) struct GzDamage {
     pub message: String,
     /// A later member was found: the next read returns its data.
     pub resumed: bool,
@@ -38,7 +38,7 @@ pub struct GzDamage {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DamageKind {
+pub(crate) enum DamageKind {
     /// The member inflated to its end but its CRC-32 or length does not match: its data
     /// (already returned) may be wrong.
     Checksum,
@@ -59,7 +59,7 @@ impl std::fmt::Display for GzDamage {
 impl std::error::Error for GzDamage {}
 
 /// The damage a read error stands for, if it is gzip damage.
-pub fn gz_damage(e: &io::Error) -> Option<&GzDamage> {
+pub(crate) fn gz_damage(e: &io::Error) -> Option<&GzDamage> {
     e.get_ref()
         .and_then(|inner| inner.downcast_ref::<GzDamage>())
 }
@@ -74,7 +74,7 @@ enum State {
 }
 
 /// The decompressed bytes of every gzip member of `inner`, in order.
-pub struct GzMembers<R> {
+pub(crate) struct GzMembers<R> {
     inner: R,
     /// Compressed bytes; `buf[pos..]` are not consumed yet. `buf[0]` is at offset `base`.
     buf: Vec<u8>,
@@ -91,7 +91,7 @@ pub struct GzMembers<R> {
 }
 
 impl<R: Read> GzMembers<R> {
-    pub fn new(inner: R) -> Self {
+    pub(crate) fn new(inner: R) -> Self {
         GzMembers {
             inner,
             buf: Vec::new(),
@@ -108,7 +108,7 @@ impl<R: Read> GzMembers<R> {
     }
 
     /// Decompressed bytes of the current (or the damaged) member so far.
-    pub fn member_out(&self) -> u64 {
+    pub(crate) fn member_out(&self) -> u64 {
         self.member_out
     }
 
@@ -412,7 +412,7 @@ impl<R: Read> Read for GzMembers<R> {
 
 /// The length of the gzip header at the start of `b`, or why it is not one (RFC 1952).
 /// The header CRC (FHCRC) is skipped, not checked, as Python's `gzip` does.
-pub fn parse_header(b: &[u8]) -> Result<usize, &'static str> {
+pub(crate) fn parse_header(b: &[u8]) -> Result<usize, &'static str> {
     if b.len() < 10 {
         return Err("too short for a gzip header");
     }

@@ -32,7 +32,7 @@ pub struct SplitLimits {
 
 /// How a member's reading ended.
 #[derive(Debug)]
-pub struct MemberEnd {
+pub(crate) struct MemberEnd {
     /// Lines handed on (as pieces).
     pub lines: u64,
     /// Decompressed bytes read.
@@ -56,7 +56,7 @@ const FIRST_CAPACITY: usize = 64 << 10;
 const CHUNK_CAPACITY: usize = 16 << 20;
 
 /// Reads `reader` to its end, handing pieces to `emit` (which returns false to stop).
-pub fn split_lines(
+pub(crate) fn split_lines(
     reader: &mut dyn Read,
     limits: SplitLimits,
     emit: &mut dyn FnMut(Piece) -> bool,

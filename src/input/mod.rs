@@ -1,8 +1,8 @@
 //! Where bytes come from: sources → members → line chunks.
 
-pub mod archive;
-pub mod decompress;
-pub mod gz;
-pub mod lines;
-pub mod source;
-pub mod untar;
+pub(crate) mod archive;
+pub(crate) mod decompress;
+pub(crate) mod gz;
+pub(crate) mod lines;
+pub(crate) mod source;
+pub(crate) mod untar;

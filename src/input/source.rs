@@ -39,7 +39,7 @@ pub struct Input {
 }
 
 /// Expands directories (recursively, sorted by relative path) and checks that paths exist.
-pub fn expand(specs: Vec<Spec>) -> Result<Vec<Input>> {
+pub(crate) fn expand(specs: Vec<Spec>) -> Result<Vec<Input>> {
     let mut out = Vec::new();
     for spec in specs {
         match spec {
@@ -133,7 +133,7 @@ impl Input {
 
 /// The user's source: its errors are marked as the source's own (`SourceError`), so they
 /// end the read instead of being counted as damage.
-pub struct SourceReader<R> {
+pub(crate) struct SourceReader<R> {
     pub inner: R,
     pub count: Arc<AtomicU64>,
 }

@@ -19,12 +19,12 @@ const BLOCK: u64 = 512;
 const READ_SIZE: usize = 256 * 1024;
 /// An unaligned header is taken only when no aligned one is found within this many bytes
 /// after it.
-pub const ALIGNED_PREFERENCE: u64 = 64 * 1024;
+pub(crate) const ALIGNED_PREFERENCE: u64 = 64 * 1024;
 /// GNU long names and pax records larger than this are damage.
-pub const MAX_META: u64 = 1 << 20;
+pub(crate) const MAX_META: u64 = 1 << 20;
 
 /// One entry of the archive, its data next.
-pub struct Entry {
+pub(crate) struct Entry {
     pub name: String,
     pub size: u64,
     /// A regular file ('0', NUL, '7'); everything else is skipped.
@@ -32,7 +32,7 @@ pub struct Entry {
 }
 
 /// What the walker found next.
-pub enum Next {
+pub(crate) enum Next {
     Entry(Entry),
     /// The archive ended cleanly (or after damage that was already reported).
     End,
@@ -63,7 +63,7 @@ struct Broken {
     source: Option<io::Error>,
 }
 
-pub struct TarWalker<R> {
+pub(crate) struct TarWalker<R> {
     inner: R,
     /// `buf[pos..]` is not consumed yet; `buf[0]` is at archive offset `base`.
     buf: Vec<u8>,
@@ -80,7 +80,7 @@ pub struct TarWalker<R> {
 }
 
 impl<R: Read> TarWalker<R> {
-    pub fn new(inner: R) -> Self {
+    pub(crate) fn new(inner: R) -> Self {
         TarWalker {
             inner,
             buf: Vec::new(),
@@ -96,7 +96,7 @@ impl<R: Read> TarWalker<R> {
     }
 
     /// The archive offset (in decompressed bytes) of the next byte.
-    pub fn at(&self) -> u64 {
+    pub(crate) fn at(&self) -> u64 {
         self.base + self.pos as u64
     }
 
@@ -166,7 +166,7 @@ impl<R: Read> TarWalker<R> {
 
     /// The next entry, or the end, or damage (after which the walker stands at the next
     /// header it found).
-    pub fn next_entry(&mut self) -> Next {
+    pub(crate) fn next_entry(&mut self) -> Next {
         // The rest of the previous entry's data, and its padding.
         if let Some(next) = self.finish_entry() {
             return next;
@@ -436,12 +436,12 @@ impl<R: Read> TarWalker<R> {
     }
 
     /// Reads the current entry's data (the archive ending first is an error).
-    pub fn data(&mut self) -> EntryData<'_, R> {
+    pub(crate) fn data(&mut self) -> EntryData<'_, R> {
         EntryData { walker: self }
     }
 
     /// Reads the rest of the stream (so `bytes_in` counts the whole input).
-    pub fn drain(&mut self) {
+    pub(crate) fn drain(&mut self) {
         while !self.eof && self.broken.is_none() {
             self.pos = self.buf.len();
             let end = self.end();
@@ -452,7 +452,7 @@ impl<R: Read> TarWalker<R> {
 }
 
 /// The data of the current entry.
-pub struct EntryData<'a, R> {
+pub(crate) struct EntryData<'a, R> {
     walker: &'a mut TarWalker<R>,
 }
 

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use super::json::{write_number_text, Json, Kind};
-pub use super::warning::Warnings;
+pub(crate) use super::warning::Warnings;
 use super::warning::{Target, Warning};
 
 impl Warnings {
@@ -19,7 +19,7 @@ impl Warnings {
 
 /// The string rule: strings as given, numbers as text, null → null; other types refused.
 /// Returns the value and whether it was refused.
-pub fn to_string<'a>(
+pub(crate) fn to_string<'a>(
     v: Json<'a>,
     column: &'static str,
     warnings: &mut Warnings,
@@ -45,7 +45,7 @@ pub fn to_string<'a>(
 }
 
 /// The string rule without its warning: None for null and for a refused value.
-pub fn string_value(v: Json<'_>) -> Option<Cow<'_, str>> {
+pub(crate) fn string_value(v: Json<'_>) -> Option<Cow<'_, str>> {
     match v.kind() {
         Kind::Str(s) => Some(Cow::Borrowed(s)),
         kind @ (Kind::Int(_) | Kind::UInt(_) | Kind::Float(_) | Kind::BigNumber(_)) => {
@@ -59,7 +59,7 @@ pub fn string_value(v: Json<'_>) -> Option<Cow<'_, str>> {
 
 /// The text rule (answers items, correct_map strings): strings as given, numbers as text,
 /// `true`/`false`, compact JSON for arrays and objects, null → null.
-pub fn to_text(v: Json<'_>) -> Option<Cow<'_, str>> {
+pub(crate) fn to_text(v: Json<'_>) -> Option<Cow<'_, str>> {
     let kind = v.kind();
     match kind {
         Kind::Str(s) => Some(Cow::Borrowed(s)),
@@ -79,7 +79,7 @@ pub fn to_text(v: Json<'_>) -> Option<Cow<'_, str>> {
 }
 
 /// The int rule (int64 columns).
-pub fn to_int(v: Json<'_>, column: &'static str, warnings: &mut Warnings) -> Option<i64> {
+pub(crate) fn to_int(v: Json<'_>, column: &'static str, warnings: &mut Warnings) -> Option<i64> {
     let kind = v.kind();
     let out_of_range = |w: &mut Warnings| w.push(Warning::OutOfRange { column });
     match kind {
@@ -141,7 +141,7 @@ fn is_json_space(c: char) -> bool {
 }
 
 /// The float rule (float64 columns).
-pub fn to_float(v: Json<'_>, column: &'static str, warnings: &mut Warnings) -> Option<f64> {
+pub(crate) fn to_float(v: Json<'_>, column: &'static str, warnings: &mut Warnings) -> Option<f64> {
     let kind = v.kind();
     let finite = |f: f64, w: &mut Warnings| {
         if f.is_finite() {

@@ -3,7 +3,7 @@
 
 /// The course id in a URL: the first `course-v1:`/`ccx-v1:` id anywhere (with at least two
 /// `+`), else the first `/courses/<org>/<num>/<run>`.
-pub fn course_id_from_url(url: &str) -> Option<&str> {
+pub(crate) fn course_id_from_url(url: &str) -> Option<&str> {
     keyed_course_id(url).or_else(|| slash_course_id(url))
 }
 
@@ -66,7 +66,7 @@ fn slash_course_id(url: &str) -> Option<&str> {
 
 /// The organisation of a course id: `course-v1:Org+...` (any `*-v1:` key) → `Org`,
 /// `Org/Num/Run` → `Org`.
-pub fn org_from_course_id(course_id: &str) -> Option<&str> {
+pub(crate) fn org_from_course_id(course_id: &str) -> Option<&str> {
     let org = match course_id.split_once(':') {
         Some((kind, rest)) if kind.ends_with("-v1") => rest.split_once('+')?.0,
         _ => course_id.split_once('/')?.0,

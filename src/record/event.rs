@@ -27,7 +27,7 @@ const MAX_STRING_LEVELS: usize = 3;
 
 /// Decodes a string event and hands the payload to `f`. Continuation style, because the
 /// payload borrows the parser's tape, which a nested string may need again.
-pub fn with_string_payload<R>(
+pub(crate) fn with_string_payload<R>(
     s: &str,
     parser: &mut Parser,
     warnings: &mut Warnings,
@@ -78,7 +78,7 @@ fn decode_level<R>(
 }
 
 #[derive(Default, Debug, PartialEq)]
-pub struct CorrectMapEntry<'a> {
+pub(crate) struct CorrectMapEntry<'a> {
     pub answer_id: Cow<'a, str>,
     pub correctness: Option<Cow<'a, str>>,
     pub npoints: Option<f64>,
@@ -121,7 +121,7 @@ impl<'a> Payload<'a> {
 
 /// `problem_id` of the payload (its value of `problem_id` and of `problem` given); for
 /// problem_show without one, `problem`.
-pub fn problem_id<'a>(
+pub(crate) fn problem_id<'a>(
     problem_id: Option<Json<'a>>,
     problem: Option<Json<'a>>,
     event_type: Option<&str>,
@@ -138,7 +138,7 @@ pub fn problem_id<'a>(
 
 /// The answers column: an object payload's `answers` (its value given), or for the problem
 /// events whose payload is a GET string, that string decoded.
-pub fn answers_of<'a>(
+pub(crate) fn answers_of<'a>(
     payload: Payload<'a>,
     answers_value: Option<Json<'a>>,
     event_type: Option<&str>,
@@ -186,7 +186,7 @@ fn answers<'a>(v: Json<'a>, w: &mut Warnings) -> Option<Answers<'a>> {
 }
 
 /// The correct_map column from the payload's `correct_map` value.
-pub fn correct_map<'a>(
+pub(crate) fn correct_map<'a>(
     v: Json<'a>,
     parser: &mut Parser,
     w: &mut Warnings,

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use super::json::KeyIndex;
 
 /// Decoded answers in first-seen key order.
-pub type Answers<'a> = Vec<(Cow<'a, str>, Vec<Option<Cow<'a, str>>>)>;
+pub(crate) type Answers<'a> = Vec<(Cow<'a, str>, Vec<Option<Cow<'a, str>>>)>;
 
 pub fn decode_get_payload(text: &str) -> Answers<'_> {
     let mut answers: Answers = Vec::new();
@@ -22,7 +22,7 @@ pub fn decode_get_payload(text: &str) -> Answers<'_> {
 }
 
 /// Adds values under `key`, keeping first-seen key order (`index` follows `answers`).
-pub fn push_answers<'a>(
+pub(crate) fn push_answers<'a>(
     answers: &mut Answers<'a>,
     index: &mut KeyIndex,
     key: Cow<'a, str>,
@@ -38,7 +38,7 @@ pub fn push_answers<'a>(
 }
 
 /// `input_<id>[]` → `<id>`: the browser's form names, reduced to the server's answer ids.
-pub fn answer_key(key: Cow<'_, str>) -> Cow<'_, str> {
+pub(crate) fn answer_key(key: Cow<'_, str>) -> Cow<'_, str> {
     fn trim(k: &str) -> &str {
         let k = k.strip_prefix("input_").unwrap_or(k);
         k.strip_suffix("[]").unwrap_or(k)

@@ -11,10 +11,10 @@ use simd_json::{tape::Node, Buffers, StaticNode, Tape};
 use super::warning::JsonType;
 
 /// Nesting deeper than this is refused (a reject), never a stack overflow.
-pub const MAX_DEPTH: usize = 1000;
+pub(crate) const MAX_DEPTH: usize = 1000;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum JsonError {
+pub(crate) enum JsonError {
     /// Nesting deeper than `MAX_DEPTH`.
     TooDeep,
     /// Anything else, with the parser's words.
@@ -31,7 +31,7 @@ impl std::fmt::Display for JsonError {
 }
 
 /// A reusable parser: one per thread and per nesting role (line, embedded event).
-pub struct Parser {
+pub(crate) struct Parser {
     buffers: Buffers,
     input: Vec<u8>,
     tape: Option<Tape<'static>>,
@@ -51,7 +51,7 @@ impl Default for Parser {
 }
 
 /// A parsed document; its tape goes back to the parser when it is dropped.
-pub struct Doc<'s> {
+pub(crate) struct Doc<'s> {
     tape: Option<Tape<'s>>,
     slot: &'s mut Option<Tape<'static>>,
     exact: Option<&'s serde_json::Value>,
@@ -59,7 +59,7 @@ pub struct Doc<'s> {
 }
 
 impl Doc<'_> {
-    pub fn root(&self) -> Json<'_> {
+    pub(crate) fn root(&self) -> Json<'_> {
         match (&self.tape, self.exact) {
             (Some(t), _) => Json::Tape(&t.0),
             (None, Some(v)) => Json::Exact(v),
@@ -69,7 +69,7 @@ impl Doc<'_> {
 
     /// The offsets of the text's structural characters and value starts, from the fast path;
     /// None from the exact path.
-    pub fn structurals(&self) -> Option<&[u32]> {
+    pub(crate) fn structurals(&self) -> Option<&[u32]> {
         self.structurals
     }
 }
@@ -83,7 +83,7 @@ impl Drop for Doc<'_> {
 }
 
 impl Parser {
-    pub fn parse<'s>(&'s mut self, text: &[u8]) -> Result<Doc<'s>, JsonError> {
+    pub(crate) fn parse<'s>(&'s mut self, text: &[u8]) -> Result<Doc<'s>, JsonError> {
         let Parser {
             buffers,
             input,
@@ -135,7 +135,7 @@ impl Parser {
 
 /// Whether brackets outside strings nest deeper than `max`. Exact for valid JSON, which is all
 /// it must be: on invalid JSON either answer leads to a reject.
-pub fn depth_exceeds(text: &[u8], max: usize) -> bool {
+pub(crate) fn depth_exceeds(text: &[u8], max: usize) -> bool {
     let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
     for &b in text {
         if in_string {
@@ -312,7 +312,7 @@ impl<'a> Json<'a> {
 
 /// Writes `{"k":v,...}` for the given entries. A key that repeats is written once, at its
 /// first position, with its last value (contract §2.8), as the reference's dicts do.
-pub fn write_object<'a>(
+pub(crate) fn write_object<'a>(
     entries: impl Iterator<Item = (&'a str, Json<'a>)> + Clone,
     out: &mut String,
 ) {
@@ -395,7 +395,7 @@ fn exact_number(n: &serde_json::Number) -> Kind<'_> {
 
 /// The text of a number: integers in decimal, floats as Python's `repr` writes them but with a
 /// Rust-style exponent (`1e16`, `1e-7`), big numbers exactly as written.
-pub fn write_number_text(kind: &Kind, out: &mut String) {
+pub(crate) fn write_number_text(kind: &Kind, out: &mut String) {
     use std::fmt::Write;
     match kind {
         Kind::Int(i) => out.push_str(itoa::Buffer::new().format(*i)),
@@ -410,7 +410,7 @@ pub fn write_number_text(kind: &Kind, out: &mut String) {
     }
 }
 
-pub fn write_json_string(s: &str, out: &mut String) {
+pub(crate) fn write_json_string(s: &str, out: &mut String) {
     out.push('"');
     let bytes = s.as_bytes();
     // Most strings need no escape: one branch-free pass (the compiler vectorises it), one copy.
@@ -523,7 +523,7 @@ impl<'a> Iterator for Elements<'a> {
 
 /// Entries with repeated keys folded: each key once, at its first position, with its last
 /// value (what Python's dict and serde's map do, so both implementations agree).
-pub fn dedup_entries<'a>(
+pub(crate) fn dedup_entries<'a>(
     entries: impl Iterator<Item = (&'a str, Json<'a>)>,
 ) -> Vec<(&'a str, Json<'a>)> {
     let mut out: Vec<(&'a str, Json<'a>)> = Vec::new();
@@ -544,7 +544,7 @@ pub fn dedup_entries<'a>(
 /// index once it is long, so a hostile object or GET string with 100,000 distinct keys costs
 /// linear time, not quadratic.
 #[derive(Default)]
-pub struct KeyIndex {
+pub(crate) struct KeyIndex {
     map: Option<std::collections::HashMap<String, usize>>,
 }
 
@@ -552,7 +552,7 @@ impl KeyIndex {
     const SCAN: usize = 16;
 
     /// The position of `key` in `items` (whose keys are distinct).
-    pub fn find<K: AsRef<str>, V>(&mut self, items: &[(K, V)], key: &str) -> Option<usize> {
+    pub(crate) fn find<K: AsRef<str>, V>(&mut self, items: &[(K, V)], key: &str) -> Option<usize> {
         if items.len() <= Self::SCAN {
             return items.iter().position(|(k, _)| k.as_ref() == key);
         }
@@ -567,7 +567,7 @@ impl KeyIndex {
     }
 
     /// Tells the index that `items` got one more (last) entry.
-    pub fn pushed<K: AsRef<str>, V>(&mut self, items: &[(K, V)]) {
+    pub(crate) fn pushed<K: AsRef<str>, V>(&mut self, items: &[(K, V)]) {
         if let (Some(map), Some((k, _))) = (self.map.as_mut(), items.last()) {
             map.insert(k.as_ref().to_owned(), items.len() - 1);
         }

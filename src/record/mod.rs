@@ -1,21 +1,22 @@
 //! One physical line → blank, reject or a `Record` of typed values (contract §2–§5).
 //! No Arrow here: `columns` turns records into batches.
 
-pub mod convert;
-pub mod course;
-pub mod event;
-pub mod get_payload;
-pub mod json;
-pub mod raw;
-pub mod time;
-pub mod warning;
+pub(crate) mod convert;
+pub(crate) mod course;
+pub(crate) mod event;
+pub(crate) mod get_payload;
+pub(crate) mod json;
+pub(crate) mod raw;
+pub(crate) mod time;
+pub(crate) mod warning;
 
 use std::borrow::Cow;
 
 use convert::string_value;
 use event::{with_string_payload, Payload};
 use json::{Entries, Json, JsonError, Kind, Parser};
-pub use warning::{RejectReason, Warning, Warnings};
+pub use warning::Warning;
+pub(crate) use warning::{RejectReason, Warnings};
 
 /// One row's parts, as views into the parsed line (and its decoded event). No value is
 /// converted here: the column table says which part fills a column by which rule, so a

@@ -11,14 +11,14 @@ use std::ops::Range;
 
 /// One top-level `"key": value` of an object: the key's text with its quotes, and the value's.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pair {
+pub(crate) struct Pair {
     pub key: Range<usize>,
     pub value: Range<usize>,
 }
 
 /// The top-level pairs of the valid JSON object that starts at `text[0]`, in document order
 /// (repeated keys included), appended to `out`.
-pub fn top_level_pairs(text: &[u8], structurals: Option<&[u32]>, out: &mut Vec<Pair>) {
+pub(crate) fn top_level_pairs(text: &[u8], structurals: Option<&[u32]>, out: &mut Vec<Pair>) {
     match structurals {
         Some(s) => pairs_from_structurals(text, s, out),
         None => pairs_by_scanning(text, out),
@@ -26,7 +26,7 @@ pub fn top_level_pairs(text: &[u8], structurals: Option<&[u32]>, out: &mut Vec<P
 }
 
 /// The value of the last pair whose key is `key` (compared as decoded JSON strings).
-pub fn last_value<'t>(text: &'t str, pairs: &[Pair], key: &str) -> Option<&'t str> {
+pub(crate) fn last_value<'t>(text: &'t str, pairs: &[Pair], key: &str) -> Option<&'t str> {
     pairs
         .iter()
         .rev()
