@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 import edxlog
 from edxlog import dataset as dsm
 from edxlog import remote
+from edxlog._core import DEFAULTS
 from edxlog.cli import plan, sinks
 from edxlog.cli.arrow_build import repeated_string, strings
 from edxlog.cli.filters import Deduper, RowFilter
@@ -61,11 +62,11 @@ class Options:
     overwrite: bool = False
     rejects: Optional[str] = None
     max_reject_rate: Optional[float] = None
-    max_rejects: int = 10_000
+    max_rejects: int = DEFAULTS["max_rejects"]
     on_error: str = "skip"
     threads: Optional[int] = None
-    batch_size: int = 65536
-    max_line_bytes: int = 64 * 1024 * 1024
+    batch_size: int = DEFAULTS["batch_size"]
+    max_line_bytes: int = DEFAULTS["max_line_bytes"]
     quiet: bool = False
     row_group_rows: int = dsm.ROW_GROUP_ROWS
     #: For URL inputs and outputs (s3://...): handed to fsspec (docs/s3.md).

@@ -6,6 +6,7 @@ import json
 
 import click
 
+from edxlog._core import DEFAULTS
 from edxlog.cli import conversion
 from edxlog.cli.filters import parse_time
 from edxlog.dataset import PARTITION_KEYS
@@ -115,13 +116,13 @@ def _rate(ctx, param, value):
               help="Also write the rejects here (default: OUTPUT/_rejects/ or OUTPUT's name + .rejects.parquet).")
 @click.option("--max-reject-rate", callback=_rate, metavar="RATE",
               help="Exit 3 without committing when rejects / lines exceeds RATE (0.01 or 1%).")
-@click.option("--max-rejects", type=click.IntRange(min=0), default=10_000, show_default=True,
+@click.option("--max-rejects", type=click.IntRange(min=0), default=DEFAULTS["max_rejects"], show_default=True,
               help="Rejects kept in full (later ones are only counted).")
 @click.option("--on-error", type=click.Choice(["skip", "raise"]), default="skip", show_default=True,
               help="A corrupt member: count it as a reject, or stop with exit 1.")
 @click.option("--threads", type=click.IntRange(min=1), help="Parse threads (default: the machine's cores).")
-@click.option("--batch-size", type=click.IntRange(min=1), default=65536, show_default=True)
-@click.option("--max-line-bytes", type=click.IntRange(min=1), default=64 * 1024 * 1024, show_default=True)
+@click.option("--batch-size", type=click.IntRange(min=1), default=DEFAULTS["batch_size"], show_default=True)
+@click.option("--max-line-bytes", type=click.IntRange(min=1), default=DEFAULTS["max_line_bytes"], show_default=True)
 @click.option("--json-summary", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
               help="Also write the summary as JSON.")
 @click.option("-S", "--storage-option", "storage_options", multiple=True, callback=_storage_options,
